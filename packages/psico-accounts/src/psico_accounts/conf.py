@@ -1,0 +1,43 @@
+"""Namespaced app settings: ``PSICO_ACCOUNTS = {...}`` merged over :data:`DEFAULTS`.
+
+Values are read from ``django.conf.settings`` on every access, so ``override_settings``
+works without any reload machinery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+class AppSettings:
+    """Reads one namespaced settings dict, falling back to documented defaults."""
+
+    def __init__(self, setting_name: str, defaults: dict[str, Any]) -> None:
+        self.setting_name = setting_name
+        self.defaults = defaults
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        return getattr(settings, self.setting_name, None) or {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self.defaults:
+            raise AttributeError(f"Invalid {self.setting_name} setting: {name!r}")
+        return self.user_settings.get(name, self.defaults[name])
+
+
+DEFAULTS: dict[str, Any] = {
+    # Largest accepted profile picture, in bytes.
+    "PROFILE_PICTURE_MAX_BYTES": 2 * 1024 * 1024,
+    # Bounds for a professional's session length, in minutes.
+    "SESSION_DURATION_DEFAULT": 60,
+    "SESSION_DURATION_MIN": 15,
+    "SESSION_DURATION_MAX": 240,
+    # Link put in the password reset email; ``{uid}`` and ``{token}`` are filled in.
+    # None means "send the uid and token only" (the front end builds its own link).
+    "PASSWORD_RESET_URL": None,
+}
+
+accounts_settings = AppSettings("PSICO_ACCOUNTS", DEFAULTS)

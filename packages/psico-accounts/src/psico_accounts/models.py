@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .conf import DEFAULTS
+from .validators import (
+    FileSizeValidator,
+    validate_ci,
+    validate_not_in_future,
+    validate_phone,
+    validate_time_zone,
+)
+
+
+class UserType(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    PROFESSIONAL = "professional", _("Professional")
+    ADMIN = "admin", _("Administrator")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+
+def username_base_from_email(email: str) -> str:
+    """The local part of ``email`` with accents removed, lower-cased, safe for a username."""
+    local = email.split("@", 1)[0]
+    ascii_only = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^a-z0-9._-]", "", ascii_only.lower())
+    return cleaned[:140] or "user"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def unique_username(self, email: str) -> str:
+        """A username derived from ``email``, with a numeric suffix when it is taken."""
+        base = username_base_from_email(email)
+        taken = set(
+            self.filter(username__startswith=base).values_list("username", flat=True)
+        )
+        if base not in taken:
+            return base
+        suffix = 2
+        while f"{base}{suffix}" in taken:
+            suffix += 1
+        return f"{base}{suffix}"
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        email = self.normalize_email(email)
+        user = self.model(email=email, **extra_fields)
+        if not user.username:
+            user.username = self.unique_username(email)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("user_type", UserType.ADMIN)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser needs is_staff=True and is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with an email address: a patient, a professional or an admin."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    user_type = models.CharField(
+        _("user type"),
+        max_length=20,
+        choices=UserType.choices,
+        default=UserType.PATIENT,
+        db_index=True,
+    )
+    ci = models.CharField(
+        _("CI"),
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_ci],
+        help_text=_("Bolivian identity card number (cédula de identidad), 7 to 10 digits."),
+    )
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validate_phone])
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
+    date_of_birth = models.DateField(
+        _("date of birth"), null=True, blank=True, validators=[validate_not_in_future]
+    )
+    profile_picture = models.ImageField(
+        _("profile picture"),
+        upload_to="profile_pictures/%Y/%m/",
+        blank=True,
+        validators=[FileSizeValidator()],
+    )
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        if not self.username and self.email:
+            self.username = type(self).objects.unique_username(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_patient(self) -> bool:
+        return self.user_type == UserType.PATIENT
+
+    @property
+    def is_professional(self) -> bool:
+        return self.user_type == UserType.PROFESSIONAL
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.user_type == UserType.ADMIN or self.is_superuser
+
+
+class Specialization(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("specialization")
+        verbose_name_plural = _("specializations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PatientProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="patient_profile",
+        verbose_name=_("user"),
+    )
+    emergency_contact_name = models.CharField(
+        _("emergency contact name"), max_length=150, blank=True
+    )
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=16, blank=True, validators=[validate_phone]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("patient profile")
+        verbose_name_plural = _("patient profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE or "UTC"
+
+
+class ProfessionalProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="professional_profile",
+        verbose_name=_("user"),
+    )
+    bio = models.TextField(_("biography"), blank=True)
+    license_number = models.CharField(_("license number"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True, db_index=True)
+    specializations = models.ManyToManyField(
+        Specialization,
+        related_name="professionals",
+        blank=True,
+        verbose_name=_("specializations"),
+    )
+    years_of_experience = models.PositiveSmallIntegerField(
+        _("years of experience"), null=True, blank=True, validators=[MaxValueValidator(70)]
+    )
+    session_duration = models.PositiveSmallIntegerField(
+        _("session duration (minutes)"),
+        default=DEFAULTS["SESSION_DURATION_DEFAULT"],
+        validators=[
+            MinValueValidator(DEFAULTS["SESSION_DURATION_MIN"]),
+            MaxValueValidator(DEFAULTS["SESSION_DURATION_MAX"]),
+        ],
+    )
+    consultation_fee = models.DecimalField(
+        _("consultation fee (Bs)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Weekly availability is read in this time zone."),
+    )
+    accepting_new_patients = models.BooleanField(_("accepting new patients"), default=True)
+    is_public = models.BooleanField(
+        _("listed in the public directory"), default=True, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("professional profile")
+        verbose_name_plural = _("professional profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(session_duration__gte=5, session_duration__lte=480),
+                name="psico_accounts_session_duration_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)

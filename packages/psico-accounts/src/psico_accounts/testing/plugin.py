@@ -1,0 +1,49 @@
+"""pytest plugin (registered through the ``pytest11`` entry point): Psico account fixtures.
+
+Models are imported inside the fixtures, so loading the plugin never touches Django
+before pytest-django has configured it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def patient(db):
+    from .factories import PatientFactory
+
+    return PatientFactory()
+
+
+@pytest.fixture
+def professional(db):
+    from .factories import ProfessionalFactory
+
+    return ProfessionalFactory()
+
+
+@pytest.fixture
+def clinic_admin(db):
+    from .factories import AdminFactory
+
+    return AdminFactory()
+
+
+@pytest.fixture
+def api_client_for(db):
+    """A factory of DRF test clients: ``api_client_for(user)`` authenticates with a token,
+    ``api_client_for(None)`` is anonymous; ``language="en"`` sets Accept-Language."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user=None, *, language: str | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        if language:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        return client
+
+    return make

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PsicoSchedulingConfig(AppConfig):
+    name = "psico_scheduling"
+    label = "psico_scheduling"
+    verbose_name = _("Scheduling")
+    default_auto_field = "django.db.models.BigAutoField"

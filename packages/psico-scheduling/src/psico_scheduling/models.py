@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklyAvailability(models.Model):
+    """One range of working hours on one weekday, in the professional's time zone."""
+
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="availability_rules",
+        verbose_name=_("psychologist"),
+    )
+    day_of_week = models.PositiveSmallIntegerField(_("day of week"), choices=Weekday.choices)
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(_("end time"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["psychologist_id", "day_of_week", "start_time"]
+        verbose_name = _("weekly availability")
+        verbose_name_plural = _("weekly availability")
+        indexes = [models.Index(fields=["psychologist", "day_of_week"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=models.F("end_time")),
+                name="psico_scheduling_availability_start_before_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(day_of_week__gte=0, day_of_week__lte=6),
+                name="psico_scheduling_availability_valid_weekday",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_day_of_week_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class BlockedDate(models.Model):
+    """A day, or a time range inside a day, on which a professional takes no bookings."""
+
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="blocked_dates",
+        verbose_name=_("psychologist"),
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["psychologist_id", "date", "start_time"]
+        verbose_name = _("blocked date")
+        verbose_name_plural = _("blocked dates")
+        indexes = [models.Index(fields=["psychologist", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(start_time__isnull=True, end_time__isnull=True)
+                    | Q(
+                        start_time__isnull=False,
+                        end_time__isnull=False,
+                        start_time__lt=models.F("end_time"),
+                    )
+                ),
+                name="psico_scheduling_blocked_range_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.start_time is None:
+            return f"{self.date:%Y-%m-%d}"
+        return f"{self.date:%Y-%m-%d} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def is_whole_day(self) -> bool:
+        return self.start_time is None
+
+
+class AppointmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No show")
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their time: every status but cancelled."""
+        return self.exclude(status=AppointmentStatus.CANCELLED)
+
+    def for_user(self, user):
+        """What ``user`` may see: their own as patient or professional; admins see all."""
+        if getattr(user, "is_clinic_admin", False):
+            return self
+        return self.filter(Q(patient=user) | Q(psychologist=user))
+
+
+class Appointment(models.Model):
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments_as_patient",
+        verbose_name=_("patient"),
+    )
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments_as_psychologist",
+        verbose_name=_("psychologist"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.PENDING,
+        db_index=True,
+    )
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True, max_length=2000)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    is_late_cancellation = models.BooleanField(_("late cancellation"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["psychologist", "start"]),
+            models.Index(fields=["patient", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="psico_scheduling_appointment_start_before_end",
+            ),
+            models.UniqueConstraint(
+                fields=["psychologist", "start"],
+                condition=~Q(status="cancelled"),
+                name="psico_scheduling_one_active_appointment_per_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} · {self.psychologist} · {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != AppointmentStatus.CANCELLED

@@ -1,0 +1,3 @@
+app_name = "psico_scheduling"
+
+urlpatterns: list = []
