@@ -1,8 +1,18 @@
+import os
+import tempfile
+
 from psico_accounts.testing.settings import databases_from_env
 
 SECRET_KEY = "psico-scheduling-tests"
 DATABASES = databases_from_env()
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: the concurrency tests' threads must share one test database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"psico_scheduling_{os.getpid()}.sqlite3")
+    }
 INSTALLED_APPS = [
+    # Before the admin, so that its templates (password reset email) take precedence.
+    "psico_accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -11,7 +21,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
-    "psico_accounts",
+    "drf_spectacular",
     "psico_scheduling",
 ]
 MIDDLEWARE = [
@@ -49,4 +59,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Psico scheduling",
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "psico_scheduling.models.AppointmentStatus",
+        "WeekdayEnum": "psico_scheduling.models.Weekday",
+    },
 }

@@ -7,3 +7,6 @@ class PsicoSchedulingConfig(AppConfig):
     label = "psico_scheduling"
     verbose_name = _("Scheduling")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the settings check)

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_whole_minutes
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
@@ -26,8 +28,8 @@ class WeeklyAvailability(models.Model):
         verbose_name=_("psychologist"),
     )
     day_of_week = models.PositiveSmallIntegerField(_("day of week"), choices=Weekday.choices)
-    start_time = models.TimeField(_("start time"))
-    end_time = models.TimeField(_("end time"))
+    start_time = models.TimeField(_("start time"), validators=[validate_whole_minutes])
+    end_time = models.TimeField(_("end time"), validators=[validate_whole_minutes])
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -62,8 +64,12 @@ class BlockedDate(models.Model):
         verbose_name=_("psychologist"),
     )
     date = models.DateField(_("date"))
-    start_time = models.TimeField(_("start time"), null=True, blank=True)
-    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    start_time = models.TimeField(
+        _("start time"), null=True, blank=True, validators=[validate_whole_minutes]
+    )
+    end_time = models.TimeField(
+        _("end time"), null=True, blank=True, validators=[validate_whole_minutes]
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

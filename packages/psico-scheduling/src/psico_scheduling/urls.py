@@ -1,3 +1,23 @@
+"""Mount with ``path("api/appointments/", include("psico_scheduling.urls"))``."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
 app_name = "psico_scheduling"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("availability", views.AvailabilityViewSet, basename="availability")
+router.register("blocked-dates", views.BlockedDateViewSet, basename="blocked-date")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
+
+urlpatterns = [
+    path("available-slots/", views.AvailableSlotsView.as_view(), name="available-slots"),
+    path(
+        "search-psychologists/",
+        views.SearchPsychologistsView.as_view(),
+        name="search-psychologists",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.core.checks import Error, register
+
+from .conf import DEFAULTS, scheduling_settings
+
+_NON_NEGATIVE_INTEGERS = (
+    "MIN_NOTICE_MINUTES",
+    "MAX_DAYS_AHEAD",
+    "BUFFER_MINUTES",
+    "CANCELLATION_WINDOW_HOURS",
+)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@register()
+def check_settings(app_configs, **kwargs):
+    """Validates ``PSICO_SCHEDULING`` so that a typo fails at start-up, not at booking time."""
+    errors = []
+    unknown = set(scheduling_settings.user_settings) - set(DEFAULTS)
+    if unknown:
+        errors.append(
+            Error(
+                f"Unknown PSICO_SCHEDULING keys: {', '.join(sorted(unknown))}.",
+                hint=f"Valid keys: {', '.join(sorted(DEFAULTS))}.",
+                id="psico_scheduling.E001",
+            )
+        )
+    for key in _NON_NEGATIVE_INTEGERS:
+        value = getattr(scheduling_settings, key)
+        if not _is_int(value) or value < 0:
+            errors.append(
+                Error(
+                    f"PSICO_SCHEDULING[{key!r}] must be a non-negative integer, not {value!r}.",
+                    id="psico_scheduling.E002",
+                )
+            )
+    if scheduling_settings.MAX_DAYS_AHEAD == 0:
+        errors.append(
+            Error(
+                "PSICO_SCHEDULING['MAX_DAYS_AHEAD'] must be at least 1.",
+                id="psico_scheduling.E003",
+            )
+        )
+    step = scheduling_settings.SLOT_STEP_MINUTES
+    if step is not None and (not _is_int(step) or step <= 0):
+        errors.append(
+            Error(
+                f"PSICO_SCHEDULING['SLOT_STEP_MINUTES'] must be None or a positive integer,"
+                f" not {step!r}.",
+                id="psico_scheduling.E004",
+            )
+        )
+    return errors

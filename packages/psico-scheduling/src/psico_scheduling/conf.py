@@ -1,0 +1,27 @@
+"""Namespaced app settings: ``PSICO_SCHEDULING = {...}`` merged over :data:`DEFAULTS`.
+
+Values are read from ``django.conf.settings`` on every access, so ``override_settings``
+works without any reload machinery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psico_accounts.conf import AppSettings
+
+DEFAULTS: dict[str, Any] = {
+    # A booking must start at least this many minutes from now (0: any future start).
+    "MIN_NOTICE_MINUTES": 0,
+    # Furthest bookable day, counted in days from today in the professional's time zone.
+    "MAX_DAYS_AHEAD": 90,
+    # Free minutes kept before and after every active appointment of a professional.
+    "BUFFER_MINUTES": 0,
+    # A cancellation less than this many hours before the start is marked late.
+    "CANCELLATION_WINDOW_HOURS": 24,
+    # Distance between consecutive slot starts, from the start of each weekly rule.
+    # None: the professional's session_duration (back-to-back sessions).
+    "SLOT_STEP_MINUTES": None,
+}
+
+scheduling_settings = AppSettings("PSICO_SCHEDULING", DEFAULTS)

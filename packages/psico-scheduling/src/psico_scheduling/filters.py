@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .models import Appointment, AppointmentStatus
+from .selectors import appointments_between
+
+
+class AppointmentFilter(django_filters.FilterSet):
+    """``status``, and ``date_from``/``date_to`` as local dates of the site's time zone."""
+
+    status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
+    date_from = django_filters.DateFilter(
+        method="filter_date_from", label=_("Starting on or after this date (YYYY-MM-DD).")
+    )
+    date_to = django_filters.DateFilter(
+        method="filter_date_to", label=_("Starting on or before this date (YYYY-MM-DD).")
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ["status", "date_from", "date_to"]
+
+    def filter_date_from(self, queryset, name, value):
+        return appointments_between(queryset, date_from=value)
+
+    def filter_date_to(self, queryset, name, value):
+        return appointments_between(queryset, date_to=value)

@@ -1,0 +1,269 @@
+"""Reads: slots, calendars, role-scoped appointment lists and public availability."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import Appointment, BlockedDate, WeeklyAvailability
+from .slots import BookingPolicy, ProfessionalCalendar, Slot, day_bounds_utc, get_zone
+
+PROFESSIONAL = "professional"
+
+
+def _weekdays(start_date: dt.date, end_date: dt.date) -> list[int]:
+    days = (end_date - start_date).days + 1
+    if days >= 7:
+        return list(range(7))
+    return sorted({(start_date + dt.timedelta(days=n)).weekday() for n in range(max(days, 0))})
+
+
+def _profile_numbers(user) -> tuple[str | None, int]:
+    """(time zone, session duration) of a professional, with defaults when the profile is
+    missing (a professional created without one still gets a usable schedule)."""
+    from psico_accounts.conf import accounts_settings
+
+    profile = getattr(user, "professional_profile", None)
+    if profile is None:
+        return None, accounts_settings.SESSION_DURATION_DEFAULT
+    return profile.time_zone, profile.session_duration
+
+
+def bookable_professionals() -> QuerySet:
+    """Active users of the professional role, with their profile joined."""
+    return (
+        get_user_model()
+        .objects.filter(user_type=PROFESSIONAL, is_active=True)
+        .select_related("professional_profile")
+    )
+
+
+def professional_get(*, psychologist_id) -> object:
+    """The bookable professional ``psychologist_id``; raises ``User.DoesNotExist`` otherwise."""
+    return bookable_professionals().get(pk=psychologist_id)
+
+
+def professional_time_zone(user):
+    """The ``ZoneInfo`` in which ``user``'s schedule and appointments are read."""
+    return get_zone(_profile_numbers(user)[0])
+
+
+def professional_calendar(
+    *,
+    psychologist,
+    start_date: dt.date,
+    end_date: dt.date,
+    exclude_appointment_id: int | None = None,
+) -> ProfessionalCalendar:
+    """Rules, blocked dates and active appointments of one professional for a date range.
+
+    ``psychologist`` is a user or a primary key. At most three queries: the active rules
+    (joined with the user and profile), then — only when there are rules — the blocked dates
+    and the appointments. Raises ``User.DoesNotExist`` when ``psychologist`` is not a bookable
+    professional.
+    """
+    pk = getattr(psychologist, "pk", psychologist)
+    rules = list(
+        WeeklyAvailability.objects.filter(
+            psychologist_id=pk,
+            psychologist__user_type=PROFESSIONAL,
+            psychologist__is_active=True,
+            is_active=True,
+            day_of_week__in=_weekdays(start_date, end_date),
+        )
+        .select_related("psychologist__professional_profile")
+        .order_by()
+    )
+    if not rules:
+        # Nothing to offer: one query tells an unknown professional (404) from an idle one.
+        user = professional_get(psychologist_id=pk)
+        time_zone, duration = _profile_numbers(user)
+        return ProfessionalCalendar.build(
+            psychologist_id=pk, time_zone=time_zone, session_duration=duration
+        )
+    time_zone, duration = _profile_numbers(rules[0].psychologist)
+    zone = get_zone(time_zone)
+    blocked = BlockedDate.objects.filter(
+        psychologist_id=pk, date__gte=start_date, date__lte=end_date
+    ).order_by()
+    window_start, window_end = day_bounds_utc(start_date, end_date, [zone])
+    appointments = _active_appointment_spans(
+        Q(psychologist_id=pk), window_start, window_end, exclude_appointment_id
+    )
+    return ProfessionalCalendar.build(
+        psychologist_id=pk,
+        time_zone=time_zone,
+        session_duration=duration,
+        rules=rules,
+        blocked_dates=blocked,
+        appointments=[(start, end) for _pk, start, end in appointments],
+    )
+
+
+def _active_appointment_spans(condition: Q, window_start, window_end, exclude_id=None):
+    """(psychologist_id, start, end) of active appointments that could touch the window."""
+    # Widen by the buffer so a neighbour's buffer is seen even when it starts outside.
+    margin = BookingPolicy.from_settings().buffer
+    queryset = Appointment.objects.active().filter(
+        condition, start__lt=window_end + margin, end__gt=window_start - margin
+    )
+    if exclude_id is not None:
+        queryset = queryset.exclude(pk=exclude_id)
+    return queryset.order_by().values_list("psychologist_id", "start", "end")
+
+
+def available_slots_between(
+    *,
+    psychologist,
+    start_date: dt.date,
+    end_date: dt.date,
+    now: dt.datetime | None = None,
+) -> dict[dt.date, list[Slot]]:
+    """Free, bookable slots of one professional for every local day in a range (≤ 3 queries).
+
+    Days are the professional's local days; each :class:`~psico_scheduling.slots.Slot` has
+    UTC ``start``/``end`` and local ``start_time``/``end_time``. Raises ``User.DoesNotExist``
+    for an unknown or non-professional ``psychologist``.
+    """
+    calendar = professional_calendar(
+        psychologist=psychologist, start_date=start_date, end_date=end_date
+    )
+    return calendar_slots(calendar, start_date=start_date, end_date=end_date, now=now)
+
+
+def calendar_slots(
+    calendar: ProfessionalCalendar,
+    *,
+    start_date: dt.date,
+    end_date: dt.date,
+    now: dt.datetime | None = None,
+) -> dict[dt.date, list[Slot]]:
+    """Free slots of an already loaded calendar under the current ``PSICO_SCHEDULING``."""
+    return calendar.slots_between(
+        start_date,
+        end_date,
+        now=now or timezone.now(),
+        policy=BookingPolicy.from_settings(),
+    )
+
+
+def available_slots(*, psychologist, date: dt.date, now: dt.datetime | None = None) -> list[Slot]:
+    """Free, bookable slots of one professional on one local day (≤ 3 queries)."""
+    return available_slots_between(
+        psychologist=psychologist, start_date=date, end_date=date, now=now
+    )[date]
+
+
+def professionals_with_free_slots(
+    *,
+    date: dt.date,
+    specialization: str | None = None,
+    city: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[tuple[object, list[Slot]]]:
+    """Public professionals with at least one free slot on ``date``, each with its slots.
+
+    A constant number of queries whatever the number of professionals: the candidates (with
+    profile and specializations), then the rules, blocked dates and appointments of all of
+    them at once; slots are computed in Python with a linear sweep per professional.
+    ``specialization`` is an id or a slug; ``city`` matches case-insensitively.
+    """
+    candidates = (
+        bookable_professionals()
+        .filter(professional_profile__is_public=True)
+        .prefetch_related("professional_profile__specializations")
+        .order_by("last_name", "first_name", "pk")
+    )
+    if specialization:
+        if str(specialization).isdigit():
+            candidates = candidates.filter(
+                professional_profile__specializations__pk=int(specialization)
+            )
+        else:
+            candidates = candidates.filter(
+                professional_profile__specializations__slug=specialization
+            )
+    if city:
+        candidates = candidates.filter(professional_profile__city__iexact=city.strip())
+    now = now or timezone.now()
+    policy = BookingPolicy.from_settings()
+
+    rules_by_pk: dict[int, list] = defaultdict(list)
+    for rule in WeeklyAvailability.objects.filter(
+        psychologist__in=candidates, is_active=True, day_of_week=date.weekday()
+    ).order_by():
+        rules_by_pk[rule.psychologist_id].append(rule)
+    if not rules_by_pk:
+        return []
+    professionals = [user for user in candidates.distinct() if user.pk in rules_by_pk]
+    if not professionals:
+        return []
+    pks = [user.pk for user in professionals]
+    blocked_by_pk: dict[int, list] = defaultdict(list)
+    for block in BlockedDate.objects.filter(psychologist_id__in=pks, date=date).order_by():
+        blocked_by_pk[block.psychologist_id].append(block)
+    zones = {professional_time_zone(user) for user in professionals}
+    window_start, window_end = day_bounds_utc(date, date, list(zones))
+    spans_by_pk: dict[int, list] = defaultdict(list)
+    for pk, start, end in _active_appointment_spans(
+        Q(psychologist_id__in=pks), window_start, window_end
+    ):
+        spans_by_pk[pk].append((start, end))
+
+    results = []
+    for user in professionals:
+        time_zone, duration = _profile_numbers(user)
+        calendar = ProfessionalCalendar.build(
+            psychologist_id=user.pk,
+            time_zone=time_zone,
+            session_duration=duration,
+            rules=rules_by_pk[user.pk],
+            blocked_dates=blocked_by_pk[user.pk],
+            appointments=spans_by_pk[user.pk],
+        )
+        slots = calendar.slots_on(date, now=now, policy=policy)
+        if slots:
+            results.append((user, slots))
+    return results
+
+
+def appointments_visible_to(*, user) -> QuerySet:
+    """Appointments ``user`` may see (own as patient or professional; admins all), with
+    everything the API shows joined in, ordered by start."""
+    return (
+        Appointment.objects.for_user(user)
+        .select_related("patient", "psychologist__professional_profile")
+        .order_by("start", "pk")
+    )
+
+
+def appointments_between(
+    queryset: QuerySet, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> QuerySet:
+    """Narrows ``queryset`` to appointments starting on local dates (site time zone) in range."""
+    zone = timezone.get_default_timezone()
+    if date_from is not None:
+        queryset = queryset.filter(start__gte=dt.datetime.combine(date_from, dt.time(0), zone))
+    if date_to is not None:
+        after = date_to + dt.timedelta(days=1)
+        queryset = queryset.filter(start__lt=dt.datetime.combine(after, dt.time(0), zone))
+    return queryset
+
+
+def availability_rules_of(*, psychologist, only_active: bool = False) -> QuerySet:
+    """Weekly rules of one professional, by weekday and start."""
+    queryset = WeeklyAvailability.objects.filter(psychologist=psychologist)
+    if only_active:
+        queryset = queryset.filter(is_active=True)
+    return queryset.order_by("day_of_week", "start_time", "pk")
+
+
+def blocked_dates_of(*, psychologist) -> QuerySet:
+    """Blocked dates of one professional, by date and start."""
+    return BlockedDate.objects.filter(psychologist=psychologist).order_by(
+        "date", "start_time", "pk"
+    )

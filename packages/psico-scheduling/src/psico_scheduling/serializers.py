@@ -1,0 +1,258 @@
+"""Separate read, create, update and public serializers; business rules stay in services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import Appointment, BlockedDate, Weekday, WeeklyAvailability
+from .selectors import professional_time_zone
+from .validators import validate_whole_minutes
+
+TIME_FORMAT = "%H:%M"
+
+
+def _time_field(**kwargs) -> serializers.TimeField:
+    return serializers.TimeField(format=TIME_FORMAT, **kwargs)
+
+
+# -- weekly availability -------------------------------------------------------------------
+
+
+class AvailabilityRuleSerializer(serializers.ModelSerializer):
+    """A weekly range of working hours, in the professional's time zone."""
+
+    start_time = _time_field(read_only=True)
+    end_time = _time_field(read_only=True)
+
+    class Meta:
+        model = WeeklyAvailability
+        fields = ["id", "psychologist", "day_of_week", "start_time", "end_time", "is_active"]
+        read_only_fields = fields
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    psychologist = serializers.IntegerField(min_value=1)
+
+
+class AvailabilityRuleCreateSerializer(serializers.Serializer):
+    day_of_week = serializers.ChoiceField(choices=Weekday.choices)
+    start_time = _time_field(validators=[validate_whole_minutes])
+    end_time = _time_field(validators=[validate_whole_minutes])
+    is_active = serializers.BooleanField(default=True)
+
+
+class AvailabilityRuleUpdateSerializer(serializers.Serializer):
+    day_of_week = serializers.ChoiceField(choices=Weekday.choices, required=False)
+    start_time = _time_field(required=False, validators=[validate_whole_minutes])
+    end_time = _time_field(required=False, validators=[validate_whole_minutes])
+    is_active = serializers.BooleanField(required=False)
+
+
+# -- blocked dates -------------------------------------------------------------------------
+
+
+class BlockedDateSerializer(serializers.ModelSerializer):
+    """A blocked day (no times) or a blocked range inside a day."""
+
+    start_time = _time_field(read_only=True, allow_null=True)
+    end_time = _time_field(read_only=True, allow_null=True)
+
+    class Meta:
+        model = BlockedDate
+        fields = ["id", "psychologist", "date", "start_time", "end_time", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class BlockedDateCreateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    start_time = _time_field(required=False, allow_null=True, validators=[validate_whole_minutes])
+    end_time = _time_field(required=False, allow_null=True, validators=[validate_whole_minutes])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+
+# -- slots and search ----------------------------------------------------------------------
+
+
+class SlotSerializer(serializers.Serializer):
+    """A free slot: local ``start_time``/``end_time`` plus the exact instants with offset."""
+
+    start_time = _time_field(read_only=True)
+    end_time = _time_field(read_only=True)
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, slot) -> str:
+        return slot.local_start.isoformat()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, slot) -> str:
+        return slot.local_end.isoformat()
+
+
+class AvailableSlotsQuerySerializer(serializers.Serializer):
+    psychologist = serializers.IntegerField(min_value=1)
+    date = serializers.DateField()
+
+
+class AvailableSlotsSerializer(serializers.Serializer):
+    psychologist = serializers.IntegerField()
+    date = serializers.DateField()
+    session_duration = serializers.IntegerField(help_text=_("Minutes."))
+    time_zone = serializers.CharField()
+    slots = SlotSerializer(many=True)
+
+
+class SearchPsychologistsQuerySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    specialization = serializers.CharField(
+        required=False, help_text=_("Specialization id or slug.")
+    )
+    city = serializers.CharField(required=False)
+
+
+class SearchResultSpecializationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class PsychologistSearchResultSerializer(serializers.Serializer):
+    """Public fields of a professional and the free slots of the searched date."""
+
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    city = serializers.CharField(source="professional_profile.city")
+    specializations = SearchResultSpecializationSerializer(
+        source="professional_profile.specializations.all", many=True
+    )
+    session_duration = serializers.IntegerField(source="professional_profile.session_duration")
+    consultation_fee = serializers.DecimalField(
+        source="professional_profile.consultation_fee",
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+    )
+    available_slots = SlotSerializer(many=True)
+
+
+# -- appointments --------------------------------------------------------------------------
+
+
+class AppointmentParticipantSerializer(serializers.ModelSerializer):
+    """Minimal public information about a participant."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "first_name", "last_name"]
+        read_only_fields = fields
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    """An appointment; dates and times are local to the professional's time zone."""
+
+    patient = AppointmentParticipantSerializer(read_only=True)
+    psychologist = AppointmentParticipantSerializer(read_only=True)
+    appointment_date = serializers.SerializerMethodField()
+    start_time = serializers.SerializerMethodField()
+    end_time = serializers.SerializerMethodField()
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    time_zone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "patient",
+            "psychologist",
+            "appointment_date",
+            "start_time",
+            "end_time",
+            "start",
+            "end",
+            "time_zone",
+            "status",
+            "reason",
+            "cancellation_reason",
+            "cancelled_by",
+            "cancelled_at",
+            "is_late_cancellation",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _zone(self, appointment):
+        return professional_time_zone(appointment.psychologist)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_appointment_date(self, appointment) -> str:
+        return appointment.start.astimezone(self._zone(appointment)).date().isoformat()
+
+    @extend_schema_field({"type": "string", "example": "09:00"})
+    def get_start_time(self, appointment) -> str:
+        return appointment.start.astimezone(self._zone(appointment)).strftime(TIME_FORMAT)
+
+    @extend_schema_field({"type": "string", "example": "10:00"})
+    def get_end_time(self, appointment) -> str:
+        return appointment.end.astimezone(self._zone(appointment)).strftime(TIME_FORMAT)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, appointment) -> str:
+        return appointment.start.astimezone(self._zone(appointment)).isoformat()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, appointment) -> str:
+        return appointment.end.astimezone(self._zone(appointment)).isoformat()
+
+    @extend_schema_field({"type": "string", "example": "America/La_Paz"})
+    def get_time_zone(self, appointment) -> str:
+        return str(self._zone(appointment))
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    psychologist = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    appointment_date = serializers.DateField()
+    start_time = _time_field()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+# Fields a client may try to send in a PATCH but that only the lifecycle actions change.
+NOT_EDITABLE = (
+    "patient",
+    "psychologist",
+    "status",
+    "cancellation_reason",
+    "cancelled_by",
+    "cancelled_at",
+    "is_late_cancellation",
+)
+
+
+class AppointmentUpdateSerializer(serializers.Serializer):
+    """Reschedule (``appointment_date``/``start_time``) and/or change ``reason``."""
+
+    appointment_date = serializers.DateField(required=False)
+    start_time = _time_field(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate(self, attrs):
+        sent = set(getattr(self, "initial_data", {}) or {})
+        refused = {
+            name: [_("This field cannot be changed here; use the appointment's actions.")]
+            for name in NOT_EDITABLE
+            if name in sent
+        }
+        if refused:
+            raise serializers.ValidationError(refused)
+        return attrs
+
+
+class AppointmentCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)

@@ -1,0 +1,479 @@
+"""Writes: every scheduling rule lives here, once, for the API, the admin and the commands.
+
+Business-rule refusals raise Django's ``ValidationError`` (the API answers 400); a role that
+may never do something raises ``PermissionDenied`` (403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .conf import scheduling_settings
+from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
+from .slots import BookingPolicy, local_time_exists, local_to_utc
+
+# Booking refusals: one message each, so the client can tell the person what to change.
+NOT_A_PROFESSIONAL = _("The selected user is not a professional who takes appointments.")
+ONLY_PATIENTS_BOOK = _("Only patients can book appointments.")
+TIME_DOES_NOT_EXIST = _(
+    "That time does not exist in the professional's time zone (the clocks change that day)."
+)
+IN_THE_PAST = _("You cannot book an appointment in the past.")
+TOO_SOON = _("Appointments must be booked at least %(minutes)s minutes in advance.")
+TOO_FAR_AHEAD = _("Appointments can be booked at most %(days)s days ahead.")
+OUTSIDE_WEEKLY_RULES = _("The professional does not attend at that time.")
+BLOCKED = _("The professional is not available on that date or at that time.")
+OFF_GRID = _(
+    "Appointments start every %(minutes)s minutes from %(start)s; choose one of the offered times."
+)
+PROFESSIONAL_BUSY = _("The professional already has an appointment at that time.")
+PATIENT_BUSY = _("You already have another appointment at that time.")
+
+# Lifecycle refusals.
+NOT_PENDING = _("Only a pending appointment can be confirmed.")
+ALREADY_STARTED = _("This appointment has already started.")
+NOT_CANCELLABLE = _("Only a pending or confirmed appointment can be cancelled.")
+CANCELLATION_REASON_REQUIRED = _("Please give a reason for the cancellation.")
+NOT_STARTED_YET = _("An appointment can only be marked after its start time.")
+NOT_OPEN = _("Only a pending or confirmed appointment can be marked as completed or no-show.")
+NOT_RESCHEDULABLE = _(
+    "Only a pending or confirmed appointment that has not started can be changed."
+)
+ONLY_THE_PROFESSIONAL = _("Only the appointment's professional can do this.")
+ONLY_PARTICIPANTS = _("Only the appointment's patient or professional can do this.")
+ONLY_THE_PATIENT_EDITS_REASON = _("Only the patient can change the reason for the appointment.")
+
+# Schedule refusals.
+RULES_OVERLAP = _("This range overlaps another active range of yours on the same day.")
+END_BEFORE_START = _("The end time must be later than the start time.")
+BLOCKED_DATE_IN_PAST = _("You cannot block a date in the past.")
+BLOCKED_RANGE_INCOMPLETE = _("Give both a start and an end time, or neither to block the day.")
+
+
+# -- weekly availability -------------------------------------------------------------------
+
+
+def availability_rule_validate(
+    *,
+    psychologist,
+    day_of_week: int,
+    start_time: dt.time,
+    end_time: dt.time,
+    is_active: bool,
+    exclude_id: int | None = None,
+) -> None:
+    """Refuses an inverted range, or an active range overlapping another active one that day."""
+    if start_time >= end_time:
+        raise ValidationError({"end_time": END_BEFORE_START})
+    if not is_active:
+        return
+    overlapping = WeeklyAvailability.objects.filter(
+        psychologist=psychologist,
+        day_of_week=day_of_week,
+        is_active=True,
+        start_time__lt=end_time,
+        end_time__gt=start_time,
+    )
+    if exclude_id is not None:
+        overlapping = overlapping.exclude(pk=exclude_id)
+    if overlapping.exists():
+        raise ValidationError(RULES_OVERLAP)
+
+
+def _lock_users(*pks: int) -> None:
+    """Serialises schedule writes per person: a row lock on PostgreSQL, taken in pk order so
+    two transactions never wait on each other; SQLite's BEGIN IMMEDIATE already serialises."""
+    list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk__in=sorted(set(pks)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _require_professional_user(user) -> None:
+    if not getattr(user, "is_professional", False):
+        raise PermissionDenied(_("Only professionals have a weekly schedule."))
+
+
+def availability_rule_create(
+    *,
+    psychologist,
+    day_of_week: int,
+    start_time: dt.time,
+    end_time: dt.time,
+    is_active: bool = True,
+) -> WeeklyAvailability:
+    """Adds a weekly range of working hours; overlapping active ranges are refused."""
+    _require_professional_user(psychologist)
+    with transaction.atomic():
+        _lock_users(psychologist.pk)
+        availability_rule_validate(
+            psychologist=psychologist,
+            day_of_week=day_of_week,
+            start_time=start_time,
+            end_time=end_time,
+            is_active=is_active,
+        )
+        return WeeklyAvailability.objects.create(
+            psychologist=psychologist,
+            day_of_week=day_of_week,
+            start_time=start_time,
+            end_time=end_time,
+            is_active=is_active,
+        )
+
+
+def availability_rule_update(
+    *,
+    rule: WeeklyAvailability,
+    day_of_week: int | None = None,
+    start_time: dt.time | None = None,
+    end_time: dt.time | None = None,
+    is_active: bool | None = None,
+) -> WeeklyAvailability:
+    """Changes a weekly range; the result is checked like a new one. Booked appointments
+    are kept: changing the schedule never cancels anybody."""
+    with transaction.atomic():
+        _lock_users(rule.psychologist_id)
+        if day_of_week is not None:
+            rule.day_of_week = day_of_week
+        if start_time is not None:
+            rule.start_time = start_time
+        if end_time is not None:
+            rule.end_time = end_time
+        if is_active is not None:
+            rule.is_active = is_active
+        availability_rule_validate(
+            psychologist=rule.psychologist_id,
+            day_of_week=rule.day_of_week,
+            start_time=rule.start_time,
+            end_time=rule.end_time,
+            is_active=rule.is_active,
+            exclude_id=rule.pk,
+        )
+        rule.save()
+    return rule
+
+
+def availability_rule_delete(*, rule: WeeklyAvailability) -> None:
+    """Removes a weekly range; booked appointments are kept."""
+    rule.delete()
+
+
+# -- blocked dates -------------------------------------------------------------------------
+
+
+def blocked_date_validate(
+    *, psychologist, date: dt.date, start_time: dt.time | None, end_time: dt.time | None
+) -> None:
+    """Refuses a past date (in the professional's time zone), half a range, or an inverted
+    range."""
+    today = timezone.now().astimezone(selectors.professional_time_zone(psychologist)).date()
+    if date < today:
+        raise ValidationError({"date": BLOCKED_DATE_IN_PAST})
+    if (start_time is None) != (end_time is None):
+        raise ValidationError(BLOCKED_RANGE_INCOMPLETE)
+    if start_time is not None and start_time >= end_time:
+        raise ValidationError({"end_time": END_BEFORE_START})
+
+
+def blocked_date_create(
+    *,
+    psychologist,
+    date: dt.date,
+    start_time: dt.time | None = None,
+    end_time: dt.time | None = None,
+    reason: str = "",
+) -> BlockedDate:
+    """Blocks a whole day, or a time range inside it, for new bookings. Appointments already
+    booked there are kept; the professional cancels them if needed."""
+    _require_professional_user(psychologist)
+    blocked_date_validate(
+        psychologist=psychologist, date=date, start_time=start_time, end_time=end_time
+    )
+    return BlockedDate.objects.create(
+        psychologist=psychologist,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        reason=reason,
+    )
+
+
+def blocked_date_delete(*, blocked_date: BlockedDate) -> None:
+    """Opens a blocked date (or range) again."""
+    blocked_date.delete()
+
+
+# -- booking -------------------------------------------------------------------------------
+
+
+def _check_booking(
+    *,
+    patient,
+    psychologist,
+    date: dt.date,
+    start_time: dt.time,
+    exclude_appointment_id: int | None = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """Every booking rule, in order; returns the UTC (start, end) of a bookable time."""
+    User = get_user_model()
+    try:
+        calendar = selectors.professional_calendar(
+            psychologist=psychologist,
+            start_date=date,
+            end_date=date,
+            exclude_appointment_id=exclude_appointment_id,
+        )
+    except User.DoesNotExist:
+        raise ValidationError({"psychologist": NOT_A_PROFESSIONAL}) from None
+    zone = calendar.zone
+    if not local_time_exists(date, start_time, zone):
+        raise ValidationError({"start_time": TIME_DOES_NOT_EXIST})
+    start = local_to_utc(date, start_time, zone)
+    end = start + calendar.duration
+    policy = BookingPolicy.from_settings()
+    now = timezone.now()
+    if start < now:
+        raise ValidationError(IN_THE_PAST)
+    if start < now + policy.min_notice:
+        raise ValidationError(TOO_SOON, params={"minutes": scheduling_settings.MIN_NOTICE_MINUTES})
+    if date > policy.last_bookable_day(now, zone):
+        raise ValidationError(TOO_FAR_AHEAD, params={"days": policy.max_days_ahead})
+    rule = calendar.covering_rule(date, start_time)
+    if rule is None:
+        raise ValidationError(OUTSIDE_WEEKLY_RULES)
+    blocked = calendar.blocked_intervals(date)
+    if blocked is None or any(b_start < end and start < b_end for b_start, b_end in blocked):
+        raise ValidationError(BLOCKED)
+    step = policy.step_minutes(calendar.session_duration)
+    if not calendar.is_on_grid(rule, start_time, step):
+        raise ValidationError(
+            OFF_GRID, params={"minutes": step, "start": rule.start_time.strftime("%H:%M")}
+        )
+    if any(
+        b_start < end and start < b_end for b_start, b_end in calendar.busy_intervals(policy.buffer)
+    ):
+        raise ValidationError(PROFESSIONAL_BUSY)
+    patient_overlaps = Appointment.objects.active().filter(
+        patient=patient, start__lt=end, end__gt=start
+    )
+    if exclude_appointment_id is not None:
+        patient_overlaps = patient_overlaps.exclude(pk=exclude_appointment_id)
+    if patient_overlaps.exists():
+        raise ValidationError(PATIENT_BUSY)
+    return start, end
+
+
+def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
+    """Saves inside a savepoint: a race lost to the database constraints becomes the same
+    clean refusal as the Python check, and the outer transaction stays usable."""
+    try:
+        with transaction.atomic():
+            appointment.save(**save_kwargs)
+    except IntegrityError:
+        raise ValidationError(PROFESSIONAL_BUSY) from None
+
+
+def appointment_book(
+    *,
+    patient,
+    psychologist,
+    date: dt.date,
+    start_time: dt.time,
+    reason: str = "",
+) -> Appointment:
+    """Books ``patient`` with ``psychologist`` at local ``date`` ``start_time`` (the
+    professional's time zone), as a pending appointment.
+
+    Checks, each with its own message: a professional, an existing local time, not past,
+    the minimum notice, the horizon, inside an active weekly rule, not blocked, on the slot
+    grid, and no overlap with the professional's (plus buffers) or the patient's active
+    appointments. Both users' rows are locked first so that concurrent bookings queue; the
+    database constraints back this up.
+    """
+    if not getattr(patient, "is_patient", False):
+        raise PermissionDenied(ONLY_PATIENTS_BOOK)
+    psychologist_id = getattr(psychologist, "pk", psychologist)
+    with transaction.atomic():
+        _lock_users(patient.pk, psychologist_id)
+        start, end = _check_booking(
+            patient=patient, psychologist=psychologist_id, date=date, start_time=start_time
+        )
+        appointment = Appointment(
+            patient=patient,
+            psychologist_id=psychologist_id,
+            start=start,
+            end=end,
+            status=AppointmentStatus.PENDING,
+            reason=reason,
+        )
+        _save_guarded(appointment)
+    return appointment
+
+
+# -- lifecycle -----------------------------------------------------------------------------
+
+
+def _is_admin(user) -> bool:
+    return bool(getattr(user, "is_clinic_admin", False))
+
+
+def _require_participant(appointment: Appointment, by) -> None:
+    if _is_admin(by) or by.pk in (appointment.patient_id, appointment.psychologist_id):
+        return
+    raise PermissionDenied(ONLY_PARTICIPANTS)
+
+
+def _require_professional_of(appointment: Appointment, by) -> None:
+    if _is_admin(by) or by.pk == appointment.psychologist_id:
+        return
+    raise PermissionDenied(ONLY_THE_PROFESSIONAL)
+
+
+def _lock_appointment(appointment: Appointment) -> None:
+    """Re-reads the row under a lock, so two transitions never both start from one state."""
+    appointment.refresh_from_db(from_queryset=Appointment.objects.select_for_update())
+
+
+def appointment_confirm(*, appointment: Appointment, by) -> Appointment:
+    """The professional (or a clinic admin) confirms a pending appointment before it starts."""
+    _require_professional_of(appointment, by)
+    with transaction.atomic():
+        _lock_appointment(appointment)
+        if appointment.status != AppointmentStatus.PENDING:
+            raise ValidationError(NOT_PENDING)
+        if appointment.start <= timezone.now():
+            raise ValidationError(ALREADY_STARTED)
+        appointment.status = AppointmentStatus.CONFIRMED
+        appointment.save(update_fields=["status", "updated_at"])
+    return appointment
+
+
+def appointment_cancel(*, appointment: Appointment, by, reason: str) -> Appointment:
+    """Either participant (or a clinic admin) cancels a pending or confirmed appointment.
+
+    A reason is required. Inside ``CANCELLATION_WINDOW_HOURS`` before the start the
+    cancellation is marked late. The slot becomes bookable again at once.
+    """
+    _require_participant(appointment, by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": CANCELLATION_REASON_REQUIRED})
+    with transaction.atomic():
+        _lock_appointment(appointment)
+        if appointment.status not in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED):
+            raise ValidationError(NOT_CANCELLABLE)
+        now = timezone.now()
+        if appointment.start <= now:
+            raise ValidationError(ALREADY_STARTED)
+        window = dt.timedelta(hours=scheduling_settings.CANCELLATION_WINDOW_HOURS)
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancellation_reason = reason
+        appointment.cancelled_by = by
+        appointment.cancelled_at = now
+        appointment.is_late_cancellation = appointment.start - now < window
+        appointment.save(
+            update_fields=[
+                "status",
+                "cancellation_reason",
+                "cancelled_by",
+                "cancelled_at",
+                "is_late_cancellation",
+                "updated_at",
+            ]
+        )
+    return appointment
+
+
+def _close(appointment: Appointment, by, status: str) -> Appointment:
+    _require_professional_of(appointment, by)
+    with transaction.atomic():
+        _lock_appointment(appointment)
+        if appointment.status not in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED):
+            raise ValidationError(NOT_OPEN)
+        if appointment.start > timezone.now():
+            raise ValidationError(NOT_STARTED_YET)
+        appointment.status = status
+        appointment.save(update_fields=["status", "updated_at"])
+    return appointment
+
+
+def appointment_complete(*, appointment: Appointment, by) -> Appointment:
+    """The professional marks a pending or confirmed appointment as held, once it started."""
+    return _close(appointment, by, AppointmentStatus.COMPLETED)
+
+
+def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
+    """The professional records that the patient did not come, once the start has passed."""
+    return _close(appointment, by, AppointmentStatus.NO_SHOW)
+
+
+def appointment_update(
+    *,
+    appointment: Appointment,
+    by,
+    date: dt.date | None = None,
+    start_time: dt.time | None = None,
+    reason: str | None = None,
+) -> Appointment:
+    """Reschedules (new local ``date`` and/or ``start_time``) and/or edits ``reason``.
+
+    Only pending or confirmed appointments that have not started can change. A new time is
+    checked exactly as a new booking would be (ignoring this appointment itself) and puts the
+    appointment back to pending, because the professional has to accept the new time. Only
+    the patient (or a clinic admin) may change the reason: it is the patient's own words.
+    All of it happens in one transaction.
+    """
+    _require_participant(appointment, by)
+    if reason is not None and by.pk != appointment.patient_id and not _is_admin(by):
+        raise PermissionDenied(ONLY_THE_PATIENT_EDITS_REASON)
+    with transaction.atomic():
+        _lock_users(appointment.patient_id, appointment.psychologist_id)
+        _lock_appointment(appointment)
+        if (
+            appointment.status
+            not in (
+                AppointmentStatus.PENDING,
+                AppointmentStatus.CONFIRMED,
+            )
+            or appointment.start <= timezone.now()
+        ):
+            raise ValidationError(NOT_RESCHEDULABLE)
+        update_fields = ["updated_at"]
+        if date is not None or start_time is not None:
+            zone = selectors.professional_time_zone(appointment.psychologist)
+            local_start = appointment.start.astimezone(zone)
+            new_date = date or local_start.date()
+            new_time = start_time or local_start.time()
+            start, end = _check_booking(
+                patient=appointment.patient,
+                psychologist=appointment.psychologist_id,
+                date=new_date,
+                start_time=new_time,
+                exclude_appointment_id=appointment.pk,
+            )
+            appointment.start, appointment.end = start, end
+            appointment.status = AppointmentStatus.PENDING
+            update_fields += ["start", "end", "status"]
+        if reason is not None:
+            appointment.reason = reason
+            update_fields.append("reason")
+        _save_guarded(appointment, update_fields=update_fields)
+    return appointment
+
+
+def appointment_reschedule(
+    *, appointment: Appointment, by, date: dt.date, start_time: dt.time
+) -> Appointment:
+    """Moves an appointment to a new local time; see :func:`appointment_update`."""
+    return appointment_update(appointment=appointment, by=by, date=date, start_time=start_time)

@@ -1,0 +1,534 @@
+"""Thin views: parse input, call one service or selector, serialize the result."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from psico_accounts.exceptions import ServiceErrorsMixin
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from . import selectors, services
+from .filters import AppointmentFilter
+from .permissions import IsPatient, IsProfessional
+from .serializers import (
+    AppointmentCancelSerializer,
+    AppointmentCreateSerializer,
+    AppointmentSerializer,
+    AppointmentUpdateSerializer,
+    AvailabilityQuerySerializer,
+    AvailabilityRuleCreateSerializer,
+    AvailabilityRuleSerializer,
+    AvailabilityRuleUpdateSerializer,
+    AvailableSlotsQuerySerializer,
+    AvailableSlotsSerializer,
+    BlockedDateCreateSerializer,
+    BlockedDateSerializer,
+    PsychologistSearchResultSerializer,
+    SearchPsychologistsQuerySerializer,
+)
+
+ERROR_400 = OpenApiResponse(description="Bad input or a broken business rule.")
+ERROR_401 = OpenApiResponse(description="No valid credentials.")
+ERROR_403 = OpenApiResponse(description="Your role may not do this.")
+ERROR_404 = OpenApiResponse(description="Not found, or not yours.")
+
+PSYCHOLOGIST_PARAMETER = OpenApiParameter(
+    "psychologist",
+    OpenApiTypes.INT,
+    description="A professional's user id: read that professional's active rules (public).",
+)
+
+
+def _bookable_professional_or_404(pk: int):
+    try:
+        return selectors.professional_get(psychologist_id=pk)
+    except get_user_model().DoesNotExist:
+        raise Http404 from None
+
+
+# -- weekly availability -------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="scheduling_availability_list",
+        summary="Weekly availability rules",
+        description=(
+            "Professionals get their own rules (active and inactive). Anyone may read a"
+            " professional's active rules with `?psychologist=<id>`. Not paginated."
+        ),
+        parameters=[PSYCHOLOGIST_PARAMETER],
+        responses={
+            200: AvailabilityRuleSerializer(many=True),
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    ),
+    retrieve=extend_schema(
+        operation_id="scheduling_availability_retrieve",
+        summary="One of your weekly rules",
+        responses={200: AvailabilityRuleSerializer, 403: ERROR_403, 404: ERROR_404},
+    ),
+    create=extend_schema(
+        operation_id="scheduling_availability_create",
+        summary="Add a weekly rule",
+        description="Overlapping active rules on one day are refused (400).",
+        request=AvailabilityRuleCreateSerializer,
+        responses={201: AvailabilityRuleSerializer, 400: ERROR_400, 403: ERROR_403},
+        examples=[
+            OpenApiExample(
+                "Monday mornings",
+                value={"day_of_week": 0, "start_time": "08:00", "end_time": "12:00"},
+                request_only=True,
+            )
+        ],
+    ),
+    partial_update=extend_schema(
+        operation_id="scheduling_availability_partial_update",
+        summary="Change one of your weekly rules",
+        request=AvailabilityRuleUpdateSerializer,
+        responses={200: AvailabilityRuleSerializer, 400: ERROR_400, 404: ERROR_404},
+    ),
+    destroy=extend_schema(
+        operation_id="scheduling_availability_destroy",
+        summary="Delete one of your weekly rules",
+        description="Appointments already booked are kept.",
+        responses={204: None, 403: ERROR_403, 404: ERROR_404},
+    ),
+)
+class AvailabilityViewSet(
+    ServiceErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AvailabilityRuleSerializer
+    pagination_class = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _is_public_read(self) -> bool:
+        return self.action == "list" and "psychologist" in self.request.query_params
+
+    def get_permissions(self):
+        if self._is_public_read():
+            return [AllowAny()]
+        return [IsAuthenticated(), IsProfessional()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.availability_rules_of(psychologist=None)
+        if self._is_public_read():
+            query = AvailabilityQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            psychologist = _bookable_professional_or_404(query.validated_data["psychologist"])
+            return selectors.availability_rules_of(psychologist=psychologist, only_active=True)
+        return selectors.availability_rules_of(psychologist=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = AvailabilityRuleCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.availability_rule_create(
+            psychologist=request.user, **serializer.validated_data
+        )
+        return Response(AvailabilityRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        serializer = AvailabilityRuleUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.availability_rule_update(rule=rule, **serializer.validated_data)
+        return Response(AvailabilityRuleSerializer(rule).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.availability_rule_delete(rule=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- blocked dates -------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="scheduling_blocked_dates_list",
+        summary="Your blocked dates",
+        description="Not paginated.",
+        responses={200: BlockedDateSerializer(many=True), 401: ERROR_401, 403: ERROR_403},
+    ),
+    retrieve=extend_schema(
+        operation_id="scheduling_blocked_dates_retrieve",
+        summary="One of your blocked dates",
+        responses={200: BlockedDateSerializer, 404: ERROR_404},
+    ),
+    create=extend_schema(
+        operation_id="scheduling_blocked_dates_create",
+        summary="Block a date, or a time range within it",
+        request=BlockedDateCreateSerializer,
+        responses={201: BlockedDateSerializer, 400: ERROR_400, 403: ERROR_403},
+        examples=[
+            OpenApiExample(
+                "Whole day",
+                value={"date": "2030-05-27", "reason": "Congreso"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Afternoon only",
+                value={
+                    "date": "2030-05-28",
+                    "start_time": "14:00",
+                    "end_time": "18:00",
+                    "reason": "Supervisión clínica",
+                },
+                request_only=True,
+            ),
+        ],
+    ),
+    destroy=extend_schema(
+        operation_id="scheduling_blocked_dates_destroy",
+        summary="Remove a blocked date",
+        responses={204: None, 404: ERROR_404},
+    ),
+)
+class BlockedDateViewSet(
+    ServiceErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BlockedDateSerializer
+    permission_classes = [IsAuthenticated, IsProfessional]
+    pagination_class = None
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.blocked_dates_of(psychologist=None)
+        return selectors.blocked_dates_of(psychologist=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = BlockedDateCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        blocked = services.blocked_date_create(
+            psychologist=request.user, **serializer.validated_data
+        )
+        return Response(BlockedDateSerializer(blocked).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.blocked_date_delete(blocked_date=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- slots and search ----------------------------------------------------------------------
+
+
+class AvailableSlotsView(GenericAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = AvailableSlotsSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="scheduling_available_slots",
+        summary="Free slots of a professional on a date",
+        description=(
+            "Times are local to the professional's time zone (`time_zone`); `start`/`end`"
+            " give the exact instants with their offset."
+        ),
+        parameters=[AvailableSlotsQuerySerializer],
+        responses={200: AvailableSlotsSerializer, 400: ERROR_400, 404: ERROR_404},
+        examples=[
+            OpenApiExample(
+                "Two free slots",
+                value={
+                    "psychologist": 7,
+                    "date": "2030-05-27",
+                    "session_duration": 60,
+                    "time_zone": "America/La_Paz",
+                    "slots": [
+                        {
+                            "start_time": "09:00",
+                            "end_time": "10:00",
+                            "start": "2030-05-27T09:00:00-04:00",
+                            "end": "2030-05-27T10:00:00-04:00",
+                        },
+                        {
+                            "start_time": "11:00",
+                            "end_time": "12:00",
+                            "start": "2030-05-27T11:00:00-04:00",
+                            "end": "2030-05-27T12:00:00-04:00",
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        query = AvailableSlotsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        date = query.validated_data["date"]
+        try:
+            calendar = selectors.professional_calendar(
+                psychologist=query.validated_data["psychologist"], start_date=date, end_date=date
+            )
+        except get_user_model().DoesNotExist:
+            raise Http404 from None
+        slots = selectors.calendar_slots(calendar, start_date=date, end_date=date)[date]
+        payload = {
+            "psychologist": calendar.psychologist_id,
+            "date": date,
+            "session_duration": calendar.session_duration,
+            "time_zone": str(calendar.zone),
+            "slots": slots,
+        }
+        return Response(AvailableSlotsSerializer(payload).data)
+
+
+class SearchPsychologistsView(GenericAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = PsychologistSearchResultSerializer
+
+    @extend_schema(
+        operation_id="scheduling_search_psychologists",
+        summary="Professionals with free slots on a date",
+        description=(
+            "Public professionals with at least one free slot on `date` (each in their own"
+            " time zone), with those slots. Filters: `specialization` (id or slug), `city`."
+            " Paginated."
+        ),
+        parameters=[SearchPsychologistsQuerySerializer],
+        responses={200: PsychologistSearchResultSerializer(many=True), 400: ERROR_400},
+    )
+    def get(self, request, *args, **kwargs):
+        query = SearchPsychologistsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = selectors.professionals_with_free_slots(**query.validated_data)
+        for user, slots in found:
+            user.available_slots = slots
+        page = self.paginate_queryset([user for user, _slots in found])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# -- appointments --------------------------------------------------------------------------
+
+APPOINTMENT_EXAMPLE = OpenApiExample(
+    "A pending appointment",
+    value={
+        "id": 42,
+        "patient": {"id": 3, "first_name": "Ana", "last_name": "Quispe"},
+        "psychologist": {"id": 7, "first_name": "Luis", "last_name": "Mamani"},
+        "appointment_date": "2030-05-27",
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "start": "2030-05-27T09:00:00-04:00",
+        "end": "2030-05-27T10:00:00-04:00",
+        "time_zone": "America/La_Paz",
+        "status": "pending",
+        "reason": "Ansiedad",
+        "cancellation_reason": "",
+        "cancelled_by": None,
+        "cancelled_at": None,
+        "is_late_cancellation": False,
+        "created_at": "2030-05-20T10:15:00-04:00",
+        "updated_at": "2030-05-20T10:15:00-04:00",
+    },
+    response_only=True,
+)
+
+
+def _transition_schema(operation_id: str, summary: str, description: str, request=None):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        request=request,
+        responses={
+            200: AppointmentSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="scheduling_appointments_list",
+        summary="Your appointments",
+        description=(
+            "Patients see theirs, professionals theirs, admins all. `date_from`/`date_to` are"
+            " dates in the site's time zone. Ordered by start."
+        ),
+        responses={200: AppointmentSerializer(many=True), 400: ERROR_400, 401: ERROR_401},
+    ),
+    retrieve=extend_schema(
+        operation_id="scheduling_appointments_retrieve",
+        summary="One appointment",
+        responses={200: AppointmentSerializer, 401: ERROR_401, 404: ERROR_404},
+        examples=[APPOINTMENT_EXAMPLE],
+    ),
+    create=extend_schema(
+        operation_id="scheduling_appointments_create",
+        summary="Book an appointment (patients)",
+        description=(
+            "`appointment_date` and `start_time` are local to the professional's time zone."
+            " Every booking rule answers 400 with its own message."
+        ),
+        request=AppointmentCreateSerializer,
+        responses={
+            201: AppointmentSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+        },
+        examples=[
+            OpenApiExample(
+                "Book 09:00",
+                value={
+                    "psychologist": 7,
+                    "appointment_date": "2030-05-27",
+                    "start_time": "09:00",
+                    "reason": "Ansiedad",
+                },
+                request_only=True,
+            ),
+            APPOINTMENT_EXAMPLE,
+        ],
+    ),
+    partial_update=extend_schema(
+        operation_id="scheduling_appointments_partial_update",
+        summary="Reschedule, or change the reason",
+        description=(
+            "A new `appointment_date`/`start_time` is checked like a new booking and puts the"
+            " appointment back to `pending`. Only the patient may change `reason`. `status`,"
+            " `patient`, `psychologist` and the cancellation fields are refused (400): use"
+            " the actions."
+        ),
+        request=AppointmentUpdateSerializer,
+        responses={
+            200: AppointmentSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    ),
+    confirm=_transition_schema(
+        "scheduling_appointments_confirm",
+        "Confirm (the professional)",
+        "pending → confirmed, before the start.",
+    ),
+    cancel=_transition_schema(
+        "scheduling_appointments_cancel",
+        "Cancel (participants)",
+        "pending/confirmed → cancelled, before the start; a reason is required. Inside the"
+        " cancellation window the cancellation is marked late. The slot is bookable again.",
+        request=AppointmentCancelSerializer,
+    ),
+    complete=_transition_schema(
+        "scheduling_appointments_complete",
+        "Mark as completed (the professional)",
+        "pending/confirmed → completed, after the start time only.",
+    ),
+    no_show=_transition_schema(
+        "scheduling_appointments_no_show",
+        "Mark as no-show (the professional)",
+        "pending/confirmed → no_show, after the start time only.",
+    ),
+)
+class AppointmentViewSet(
+    ServiceErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AppointmentSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = AppointmentFilter
+    ordering_fields = ["start"]
+    ordering = ["start", "pk"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), IsPatient()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.appointments_visible_to(user=None).none()
+        return selectors.appointments_visible_to(user=self.request.user)
+
+    def _respond(self, appointment, status_code=status.HTTP_200_OK):
+        return Response(AppointmentSerializer(appointment).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = AppointmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        appointment = services.appointment_book(
+            patient=request.user,
+            psychologist=data["psychologist"],
+            date=data["appointment_date"],
+            start_time=data["start_time"],
+            reason=data["reason"],
+        )
+        return self._respond(self.get_queryset().get(pk=appointment.pk), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        serializer = AppointmentUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.appointment_update(
+            appointment=appointment,
+            by=request.user,
+            date=data.get("appointment_date"),
+            start_time=data.get("start_time"),
+            reason=data.get("reason"),
+        )
+        return self._respond(appointment)
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._respond(
+            services.appointment_confirm(appointment=self.get_object(), by=request.user)
+        )
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self.get_object()
+        serializer = AppointmentCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(
+            services.appointment_cancel(
+                appointment=appointment, by=request.user, reason=serializer.validated_data["reason"]
+            )
+        )
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._respond(
+            services.appointment_complete(appointment=self.get_object(), by=request.user)
+        )
+
+    @action(detail=True, methods=["post"], url_path="no-show", url_name="no-show")
+    def no_show(self, request, pk=None):
+        return self._respond(
+            services.appointment_mark_no_show(appointment=self.get_object(), by=request.user)
+        )
