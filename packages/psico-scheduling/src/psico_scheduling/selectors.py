@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .models import Appointment, BlockedDate, WeeklyAvailability
@@ -263,7 +263,7 @@ def availability_rules_of(*, psychologist, only_active: bool = False) -> QuerySe
 
 
 def blocked_dates_of(*, psychologist) -> QuerySet:
-    """Blocked dates of one professional, by date and start."""
+    """Blocked dates of one professional, by date; whole days before ranges of that day."""
     return BlockedDate.objects.filter(psychologist=psychologist).order_by(
-        "date", "start_time", "pk"
+        "date", F("start_time").asc(nulls_first=True), "pk"
     )

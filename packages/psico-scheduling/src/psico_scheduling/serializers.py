@@ -255,4 +255,5 @@ class AppointmentUpdateSerializer(serializers.Serializer):
 
 
 class AppointmentCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    # Blank passes here so that the service answers with its own, clearer message.
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
