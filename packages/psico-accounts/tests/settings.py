@@ -3,6 +3,8 @@ from psico_accounts.testing.settings import databases_from_env
 SECRET_KEY = "psico-accounts-tests"
 DATABASES = databases_from_env()
 INSTALLED_APPS = [
+    # Before django.contrib.admin, whose registration/password_reset_email.html would win.
+    "psico_accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -11,7 +13,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
-    "psico_accounts",
+    "drf_spectacular",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -37,6 +39,15 @@ TEMPLATES = [
 ROOT_URLCONF = "tests.urls"
 AUTH_USER_MODEL = "psico_accounts.User"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
 USE_TZ = True
 TIME_ZONE = "America/La_Paz"
 LANGUAGE_CODE = "es"
@@ -48,4 +59,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+DEFAULT_FROM_EMAIL = "Psico <no-reply@psico.bo>"

@@ -1,5 +1,10 @@
+import os
+
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core import checks
+from django.core.checks import Error, Tags, register
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 
 from .conf import DEFAULTS, accounts_settings
 
@@ -32,3 +37,47 @@ def check_settings(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def check_throttle_rates(app_configs, **kwargs):
+    errors = []
+    for key in ("LOGIN_THROTTLE_RATE", "REGISTER_THROTTLE_RATE", "PASSWORD_RESET_THROTTLE_RATE"):
+        rate = getattr(accounts_settings, key)
+        if rate is None:
+            continue
+        num, _, period = str(rate).partition("/")
+        if not num.isdigit() or not period or period[0] not in "smhd":
+            errors.append(
+                Error(
+                    f'PSICO_ACCOUNTS["{key}"] must look like "10/min" (s, m, h or d), '
+                    f"not {rate!r}.",
+                    id="psico_accounts.E004",
+                )
+            )
+    return errors
+
+
+@register(Tags.templates)
+def check_reset_email_template(app_configs, **kwargs):
+    # Django's admin ships a template with the same name that links to a URL the API does
+    # not define; whichever app comes first in INSTALLED_APPS wins.
+    try:
+        template = get_template("registration/password_reset_email.html")
+    except TemplateDoesNotExist:
+        return [
+            checks.Warning(
+                "The password reset email template is not found: enable APP_DIRS in TEMPLATES.",
+                id="psico_accounts.W001",
+            )
+        ]
+    origin = str(getattr(getattr(template, "origin", None), "name", ""))
+    if os.path.join("django", "contrib", "admin") in origin:
+        return [
+            checks.Warning(
+                "Password reset emails would use Django admin's template.",
+                hint='List "psico_accounts" before "django.contrib.admin" in INSTALLED_APPS.',
+                id="psico_accounts.W002",
+            )
+        ]
+    return []

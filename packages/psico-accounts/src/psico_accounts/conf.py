@@ -31,13 +31,25 @@ class AppSettings:
 DEFAULTS: dict[str, Any] = {
     # Largest accepted profile picture, in bytes.
     "PROFILE_PICTURE_MAX_BYTES": 2 * 1024 * 1024,
+    # Image formats (as Pillow names them) accepted for profile pictures.
+    "PROFILE_PICTURE_FORMATS": ("JPEG", "PNG", "WEBP", "GIF"),
     # Bounds for a professional's session length, in minutes.
     "SESSION_DURATION_DEFAULT": 60,
     "SESSION_DURATION_MIN": 15,
     "SESSION_DURATION_MAX": 240,
-    # Link put in the password reset email; ``{uid}`` and ``{token}`` are filled in.
-    # None means "send the uid and token only" (the front end builds its own link).
+    # Link put in the password reset email; ``{uid}`` and ``{token}`` are filled in, e.g.
+    # "https://app.example.com/reset/{uid}/{token}". None means "send the uid and token only"
+    # (the front end builds its own link).
     "PASSWORD_RESET_URL": None,
+    # Sender of the password reset email; None uses Django's DEFAULT_FROM_EMAIL.
+    "PASSWORD_RESET_FROM_EMAIL": None,
+    # Name of the practice, as shown in emails.
+    "SITE_NAME": "Psico",
+    # Throttle rates used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no entry for the
+    # scope ("login", "register", "password_reset"), so a host that sets none still throttles.
+    "LOGIN_THROTTLE_RATE": "10/min",
+    "REGISTER_THROTTLE_RATE": "20/hour",
+    "PASSWORD_RESET_THROTTLE_RATE": "5/hour",
 }
 
 accounts_settings = AppSettings("PSICO_ACCOUNTS", DEFAULTS)

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from .conf import DEFAULTS
 from .validators import (
     FileSizeValidator,
+    ImageFileValidator,
+    SessionDurationValidator,
     validate_ci,
     validate_not_in_future,
     validate_phone,
@@ -32,23 +34,34 @@ class Gender(models.TextChoices):
     UNDISCLOSED = "undisclosed", _("Prefer not to say")
 
 
+def strip_accents(text: str) -> str:
+    """``text`` without accents and other marks: "Peñaranda Álvarez" -> "Penaranda Alvarez"."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def username_base_from_email(email: str) -> str:
     """The local part of ``email`` with accents removed, lower-cased, safe for a username."""
     local = email.split("@", 1)[0]
-    ascii_only = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^a-z0-9._-]", "", ascii_only.lower())
+    cleaned = re.sub(r"[^a-z0-9._-]", "", strip_accents(local).lower())
     return cleaned[:140] or "user"
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Addresses are compared case-insensitively everywhere (login, uniqueness, reset), so
+        # they are stored lower-cased rather than only lower-casing the domain.
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
     def unique_username(self, email: str) -> str:
         """A username derived from ``email``, with a numeric suffix when it is taken."""
         base = username_base_from_email(email)
-        taken = set(
-            self.filter(username__startswith=base).values_list("username", flat=True)
-        )
+        taken = set(self.filter(username__startswith=base).values_list("username", flat=True))
         if base not in taken:
             return base
         suffix = 2
@@ -65,6 +78,7 @@ class UserManager(BaseUserManager):
             user.username = self.unique_username(email)
         user.set_password(password)
         user.save(using=self._db)
+        user.ensure_profile()
         return user
 
     def create_user(self, email: str, password: str | None = None, **extra_fields):
@@ -84,7 +98,11 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person who signs in with an email address: a patient, a professional or an admin."""
 
-    email = models.EmailField(_("email address"), unique=True)
+    email = models.EmailField(
+        _("email address"),
+        unique=True,
+        error_messages={"unique": _("A user with this email address already exists.")},
+    )
     user_type = models.CharField(
         _("user type"),
         max_length=20,
@@ -99,6 +117,7 @@ class User(AbstractUser):
         null=True,
         blank=True,
         validators=[validate_ci],
+        error_messages={"unique": _("A user with this CI already exists.")},
         help_text=_("Bolivian identity card number (cédula de identidad), 7 to 10 digits."),
     )
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validate_phone])
@@ -110,7 +129,7 @@ class User(AbstractUser):
         _("profile picture"),
         upload_to="profile_pictures/%Y/%m/",
         blank=True,
-        validators=[FileSizeValidator()],
+        validators=[ImageFileValidator(), FileSizeValidator()],
     )
     email_verified = models.BooleanField(_("email verified"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -130,6 +149,12 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def clean_fields(self, exclude=None) -> None:
+        # A blank CI is "unknown" (NULL), and several users may have an unknown CI; it is
+        # normalised before the field validators see it.
+        self.ci = (self.ci or "").strip() or None
+        super().clean_fields(exclude=exclude)
+
     def save(self, *args, **kwargs):
         if not self.username and self.email:
             self.username = type(self).objects.unique_username(self.email)
@@ -146,6 +171,17 @@ class User(AbstractUser):
     @property
     def is_clinic_admin(self) -> bool:
         return self.user_type == UserType.ADMIN or self.is_superuser
+
+    def ensure_profile(self) -> PatientProfile | ProfessionalProfile | None:
+        """The profile matching ``user_type``, created when missing (admins have none)."""
+        profile_model = {
+            UserType.PATIENT: PatientProfile,
+            UserType.PROFESSIONAL: ProfessionalProfile,
+        }.get(self.user_type)
+        if profile_model is None:
+            return None
+        profile, _created = profile_model.objects.get_or_create(user=self)
+        return profile
 
 
 class Specialization(models.Model):
@@ -212,10 +248,8 @@ class ProfessionalProfile(models.Model):
     session_duration = models.PositiveSmallIntegerField(
         _("session duration (minutes)"),
         default=DEFAULTS["SESSION_DURATION_DEFAULT"],
-        validators=[
-            MinValueValidator(DEFAULTS["SESSION_DURATION_MIN"]),
-            MaxValueValidator(DEFAULTS["SESSION_DURATION_MAX"]),
-        ],
+        validators=[SessionDurationValidator()],
+        help_text=_("Length of one appointment; slots are cut to this size."),
     )
     consultation_fee = models.DecimalField(
         _("consultation fee (Bs)"),

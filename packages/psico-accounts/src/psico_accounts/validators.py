@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -23,18 +24,28 @@ validate_phone = RegexValidator(
 
 def validate_not_in_future(value) -> None:
     if value and value > timezone.localdate():
-        raise ValidationError(
-            _("The date of birth cannot be in the future."), code="future_date"
-        )
+        raise ValidationError(_("The date of birth cannot be in the future."), code="future_date")
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    # Walking the tz database on every validation is slow; it does not change while running.
+    return frozenset(zoneinfo.available_timezones())
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _known_time_zones():
         raise ValidationError(
             _("“%(value)s” is not a known time zone."),
             code="invalid_time_zone",
             params={"value": value},
         )
+
+
+def _is_new_upload(value) -> bool:
+    # A FieldFile already in storage was checked when it was uploaded; re-reading it on every
+    # full_clean() would fetch it from (possibly remote) storage for nothing.
+    return bool(value) and not getattr(value, "_committed", False)
 
 
 @deconstructible
@@ -48,7 +59,7 @@ class FileSizeValidator:
         from .conf import accounts_settings
 
         limit = getattr(accounts_settings, self.setting)
-        if value and value.size > limit:
+        if _is_new_upload(value) and value.size > limit:
             raise ValidationError(
                 _("The file is too large (%(size)s KB); the limit is %(limit)s KB."),
                 code="file_too_large",
@@ -57,3 +68,61 @@ class FileSizeValidator:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, FileSizeValidator) and other.setting == self.setting
+
+
+@deconstructible
+class ImageFileValidator:
+    """Accepts only real images in one of the PSICO_ACCOUNTS ``PROFILE_PICTURE_FORMATS``.
+
+    The model's ImageField does not look inside the file (only form fields do), so services
+    and the admin would otherwise store anything with a picture's name.
+    """
+
+    def __call__(self, value) -> None:
+        if not _is_new_upload(value):
+            return
+        from PIL import Image
+
+        from .conf import accounts_settings
+
+        allowed = {fmt.upper() for fmt in accounts_settings.PROFILE_PICTURE_FORMATS}
+        invalid = ValidationError(
+            _("Upload a valid image (%(formats)s)."),
+            code="invalid_image",
+            params={"formats": ", ".join(sorted(allowed))},
+        )
+        position = value.tell() if hasattr(value, "tell") else 0
+        try:
+            value.seek(0)
+            with Image.open(value) as image:
+                image.verify()
+                image_format = (image.format or "").upper()
+        except Exception as exc:  # Pillow raises many types for broken or foreign files.
+            raise invalid from exc
+        finally:
+            value.seek(position)
+        if image_format not in allowed:
+            raise invalid
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ImageFileValidator)
+
+
+@deconstructible
+class SessionDurationValidator:
+    """Keeps a session length (minutes) within the PSICO_ACCOUNTS bounds, read at call time."""
+
+    def __call__(self, value) -> None:
+        from .conf import accounts_settings
+
+        low = accounts_settings.SESSION_DURATION_MIN
+        high = accounts_settings.SESSION_DURATION_MAX
+        if value is not None and not low <= value <= high:
+            raise ValidationError(
+                _("The session duration must be between %(low)s and %(high)s minutes."),
+                code="session_duration_out_of_bounds",
+                params={"low": low, "high": high},
+            )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SessionDurationValidator)
