@@ -1,3 +1,34 @@
+"""Mount with ``path("api/", include("psico_accounts.urls"))``."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
 app_name = "psico_accounts"
 
-urlpatterns: list = []
+router = SimpleRouter(use_regex_path=False)
+router.register("users", views.UserAdminViewSet, basename="user")
+router.register("professionals", views.ProfessionalDirectoryViewSet, basename="professional")
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="register"),
+    path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("auth/password-change/", views.PasswordChangeView.as_view(), name="password-change"),
+    # Fixed paths first: the routers' detail routes only match numeric ids anyway.
+    path("users/me/", views.MeView.as_view(), name="me"),
+    path("professionals/me/", views.ProfessionalMeView.as_view(), name="professional-me"),
+    path(
+        "professionals/specializations/",
+        views.SpecializationListView.as_view(),
+        name="specialization-list",
+    ),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,102 @@
+"""Reads for accounts: querysets shaped so that their serializers run a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .models import ProfessionalProfile, Specialization, User, UserType
+
+
+def _specializations_prefetch(lookup: str) -> Prefetch:
+    return Prefetch(lookup, queryset=Specialization.objects.order_by("name"))
+
+
+def users_with_profiles() -> QuerySet[User]:
+    """Every user, with both profiles and the professional's specializations loaded."""
+    return User.objects.select_related("patient_profile", "professional_profile").prefetch_related(
+        _specializations_prefetch("professional_profile__specializations")
+    )
+
+
+def user_with_profiles(*, user_id: int) -> User:
+    """One user as :func:`users_with_profiles` loads it; ``Http404`` when there is none."""
+    try:
+        return users_with_profiles().get(pk=user_id)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def professional_profile_of(*, user: User) -> ProfessionalProfile:
+    """The professional's own profile with its specializations; ``Http404`` if it has none."""
+    try:
+        return (
+            ProfessionalProfile.objects.select_related("user")
+            .prefetch_related(_specializations_prefetch("specializations"))
+            .get(user=user)
+        )
+    except ProfessionalProfile.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def professionals_filter(
+    queryset: QuerySet[User],
+    *,
+    specialization: int | str | None = None,
+    city: str | None = None,
+    search: str | None = None,
+) -> QuerySet[User]:
+    """Narrow a queryset of professionals (users) by the public directory's criteria.
+
+    ``specialization`` is an id or a slug; ``city`` matches case-insensitively; every word of
+    ``search`` must appear in the first or last name, the biography or a specialization name.
+    """
+    if specialization not in (None, ""):
+        value = str(specialization).strip()
+        if value.isdigit():
+            queryset = queryset.filter(professional_profile__specializations__pk=int(value))
+        else:
+            queryset = queryset.filter(professional_profile__specializations__slug=value)
+    if city and city.strip():
+        queryset = queryset.filter(professional_profile__city__iexact=city.strip())
+    for word in (search or "").split():
+        # Exists() rather than a join keeps one row per professional without DISTINCT.
+        in_specializations = Exists(
+            Specialization.objects.filter(professionals__user=OuterRef("pk"), name__icontains=word)
+        )
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(professional_profile__bio__icontains=word)
+            | in_specializations
+        )
+    return queryset
+
+
+def professionals_directory(
+    *,
+    specialization: int | str | None = None,
+    city: str | None = None,
+    search: str | None = None,
+) -> QuerySet[User]:
+    """Professionals anyone may see: active, of type professional, with a public profile.
+
+    Loads each profile and its specializations up front (two queries whatever the size),
+    ordered by last name, first name and id so that pages are stable.
+    """
+    queryset = (
+        User.objects.filter(
+            user_type=UserType.PROFESSIONAL,
+            is_active=True,
+            professional_profile__is_public=True,
+        )
+        .select_related("professional_profile")
+        .prefetch_related(_specializations_prefetch("professional_profile__specializations"))
+        .order_by("last_name", "first_name", "pk")
+    )
+    return professionals_filter(queryset, specialization=specialization, city=city, search=search)
+
+
+def specializations_list() -> QuerySet[Specialization]:
+    """All specializations, by name."""
+    return Specialization.objects.order_by("name")

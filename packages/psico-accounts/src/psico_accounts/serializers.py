@@ -1,0 +1,356 @@
+"""API shapes: separate read, create, update and public serializers.
+
+Input serializers check types and the models' field validators; the services they feed
+re-check everything (uniqueness, passwords, profiles) so that no entry point skips a rule.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
+
+
+class NormalizedEmailField(serializers.EmailField):
+    """An email address compared and stored lower-cased, as the model stores it."""
+
+    def to_internal_value(self, data):
+        return User.objects.normalize_email(super().to_internal_value(data))
+
+
+def _unique_email_validator() -> UniqueValidator:
+    return UniqueValidator(
+        queryset=User.objects.all(),
+        lookup="iexact",
+        message=User._meta.get_field("email").error_messages["unique"],
+    )
+
+
+def _password_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, **kwargs
+    )
+
+
+# Specializations ---------------------------------------------------------------------------
+
+
+class SpecializationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Specialization
+        fields = ["id", "name", "slug", "description"]
+        read_only_fields = fields
+
+
+class SpecializationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Specialization
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+# Profiles -----------------------------------------------------------------------------------
+
+
+class PatientProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PatientProfile
+        fields = ["emergency_contact_name", "emergency_contact_phone"]
+
+
+class ProfessionalProfileSerializer(serializers.ModelSerializer):
+    """A professional's whole profile, as its owner and the clinic see it."""
+
+    specializations = SpecializationSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProfessionalProfile
+        fields = [
+            "bio",
+            "license_number",
+            "city",
+            "specializations",
+            "years_of_experience",
+            "session_duration",
+            "consultation_fee",
+            "time_zone",
+            "accepting_new_patients",
+            "is_public",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProfessionalProfileUpdateSerializer(serializers.ModelSerializer):
+    """What a professional may change in their own profile; ``specializations`` are ids."""
+
+    specializations = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Specialization.objects.all(), required=False
+    )
+
+    class Meta:
+        model = ProfessionalProfile
+        fields = [
+            "bio",
+            "city",
+            "specializations",
+            "years_of_experience",
+            "session_duration",
+            "consultation_fee",
+            "time_zone",
+            "accepting_new_patients",
+            "is_public",
+        ]
+
+
+class ProfessionalProfileAdminSerializer(ProfessionalProfileUpdateSerializer):
+    """The clinic also records the professional's license number."""
+
+    class Meta(ProfessionalProfileUpdateSerializer.Meta):
+        fields = [*ProfessionalProfileUpdateSerializer.Meta.fields, "license_number"]
+
+
+# Users --------------------------------------------------------------------------------------
+
+USER_READ_FIELDS = [
+    "id",
+    "email",
+    "username",
+    "first_name",
+    "last_name",
+    "full_name",
+    "user_type",
+    "ci",
+    "phone",
+    "gender",
+    "date_of_birth",
+    "profile_picture",
+    "email_verified",
+    "is_active",
+    "date_joined",
+    "patient_profile",
+    "professional_profile",
+]
+
+
+class UserReadSerializer(serializers.ModelSerializer):
+    """A user as they (or the clinic) see themselves, with the profile of their type."""
+
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+    patient_profile = PatientProfileSerializer(read_only=True, allow_null=True)
+    professional_profile = ProfessionalProfileSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = USER_READ_FIELDS
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A user whose type changed keeps the old profile for history; only the current one shows.
+        if instance.user_type != UserType.PATIENT:
+            data["patient_profile"] = None
+        if instance.user_type != UserType.PROFESSIONAL:
+            data["professional_profile"] = None
+        return data
+
+
+class UserUpdateSerializer(serializers.ModelSerializer):
+    """What a user may change about themselves (``PATCH /users/me/``, JSON or multipart)."""
+
+    profile_picture = serializers.ImageField(
+        required=False,
+        allow_null=True,
+        validators=User._meta.get_field("profile_picture").validators,
+        help_text=_("An image file; send null (or an empty value) to remove the picture."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "gender", "date_of_birth", "profile_picture"]
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    """Self-service sign-up, which only ever creates patients."""
+
+    email = NormalizedEmailField(max_length=254, validators=[_unique_email_validator()])
+    password = _password_field()
+    user_type = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        write_only=True,
+        help_text=_('Optional; if sent, it must be "patient".'),
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "password",
+            "first_name",
+            "last_name",
+            "ci",
+            "phone",
+            "gender",
+            "date_of_birth",
+            "user_type",
+        ]
+        extra_kwargs = {
+            "first_name": {"required": True, "allow_blank": False},
+            "last_name": {"required": True, "allow_blank": False},
+            "ci": {"required": True, "allow_null": False, "allow_blank": False},
+        }
+
+    def validate_user_type(self, value):
+        if value != UserType.PATIENT:
+            raise serializers.ValidationError(
+                _(
+                    "Registration creates patient accounts only; professionals and "
+                    "administrators are created by the clinic."
+                ),
+                code="forbidden_user_type",
+            )
+        return value
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = _password_field()
+
+
+class AuthTokenSerializer(serializers.Serializer):
+    """The answer to a registration or a login."""
+
+    token = serializers.CharField(
+        read_only=True, help_text=_('Send it as "Authorization: Token <token>".')
+    )
+    user = UserReadSerializer(read_only=True)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField()
+    token = serializers.CharField(trim_whitespace=True)
+    new_password = _password_field()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = _password_field()
+    new_password = _password_field()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class PasswordChangedSerializer(DetailSerializer):
+    token = serializers.CharField(
+        read_only=True, help_text=_("The new API token; the previous one no longer works.")
+    )
+
+
+class UserAdminCreateSerializer(serializers.ModelSerializer):
+    """How the clinic creates any kind of user, professionals with their profile included."""
+
+    email = NormalizedEmailField(max_length=254, validators=[_unique_email_validator()])
+    password = _password_field(
+        required=False,
+        allow_null=True,
+        help_text=_("Leave it out to let the user choose one through the password reset email."),
+    )
+    patient_profile = PatientProfileSerializer(required=False)
+    professional_profile = ProfessionalProfileAdminSerializer(required=False)
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "password",
+            "user_type",
+            "first_name",
+            "last_name",
+            "ci",
+            "phone",
+            "gender",
+            "date_of_birth",
+            "is_active",
+            "patient_profile",
+            "professional_profile",
+        ]
+        extra_kwargs = {
+            "user_type": {"required": True},
+            "first_name": {"required": True, "allow_blank": False},
+            "last_name": {"required": True, "allow_blank": False},
+        }
+
+
+class UserAdminUpdateSerializer(UserAdminCreateSerializer):
+    """The clinic's changes to a user; every field is optional."""
+
+    email = NormalizedEmailField(
+        max_length=254, required=False, validators=[_unique_email_validator()]
+    )
+
+    class Meta(UserAdminCreateSerializer.Meta):
+        fields = [*UserAdminCreateSerializer.Meta.fields, "email_verified"]
+        extra_kwargs = {
+            "user_type": {"required": False},
+            "first_name": {"allow_blank": False},
+            "last_name": {"allow_blank": False},
+        }
+
+
+# The public directory -----------------------------------------------------------------------
+
+
+class ProfessionalPublicSerializer(serializers.ModelSerializer):
+    """What anyone may know about a professional: never email, phone, CI or date of birth."""
+
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+    bio = serializers.CharField(source="professional_profile.bio", read_only=True)
+    city = serializers.CharField(source="professional_profile.city", read_only=True)
+    specializations = SpecializationSummarySerializer(
+        source="professional_profile.specializations", many=True, read_only=True
+    )
+    session_duration = serializers.IntegerField(
+        source="professional_profile.session_duration", read_only=True
+    )
+    consultation_fee = serializers.DecimalField(
+        source="professional_profile.consultation_fee",
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+    )
+    years_of_experience = serializers.IntegerField(
+        source="professional_profile.years_of_experience", allow_null=True, read_only=True
+    )
+    accepting_new_patients = serializers.BooleanField(
+        source="professional_profile.accepting_new_patients", read_only=True
+    )
+    time_zone = serializers.CharField(source="professional_profile.time_zone", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "full_name",
+            "profile_picture",
+            "bio",
+            "city",
+            "specializations",
+            "session_duration",
+            "consultation_fee",
+            "years_of_experience",
+            "accepting_new_patients",
+            "time_zone",
+        ]
+        read_only_fields = fields

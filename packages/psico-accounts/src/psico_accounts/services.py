@@ -1,0 +1,524 @@
+"""Writes and business rules for accounts. Every entry point (REST, admin, commands) uses these.
+
+Services validate with the models' ``full_clean()`` and Django's password validators and raise
+Django's ``ValidationError`` (field keys as in the API); views answer those with a 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import Token
+
+from .conf import accounts_settings
+from .models import (
+    PatientProfile,
+    ProfessionalProfile,
+    Specialization,
+    User,
+    UserType,
+)
+
+logger = logging.getLogger(__name__)
+
+USER_UPDATABLE_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "user_type",
+        "ci",
+        "phone",
+        "gender",
+        "date_of_birth",
+        "profile_picture",
+        "is_active",
+        "email_verified",
+    }
+)
+PATIENT_PROFILE_FIELDS = frozenset({"emergency_contact_name", "emergency_contact_phone"})
+PROFESSIONAL_PROFILE_FIELDS = frozenset(
+    {
+        "bio",
+        "license_number",
+        "city",
+        "specializations",
+        "years_of_experience",
+        "session_duration",
+        "consultation_fee",
+        "time_zone",
+        "accepting_new_patients",
+        "is_public",
+    }
+)
+
+ErrorDict = dict[str, list[ValidationError]]
+
+
+def _collect(errors: ErrorDict, exc: ValidationError, *, field: str | None = None) -> None:
+    """Merge ``exc`` into ``errors`` so that one response lists every problem at once."""
+    if hasattr(exc, "error_dict") and field is None:
+        for key, messages in exc.error_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    else:
+        errors.setdefault(field or NON_FIELD_ERRORS, []).extend(exc.error_list)
+
+
+def _check_unknown_fields(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        # A programming error in a caller, not bad client input.
+        raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
+
+
+def _assign(instance: Model, data: Mapping[str, Any]) -> None:
+    for field, value in data.items():
+        setattr(instance, field, value)
+
+
+def _specializations(values: Iterable[Specialization | int]) -> list[Specialization]:
+    values = list(values)
+    ids = [value.pk if isinstance(value, Specialization) else value for value in values]
+    found = list(Specialization.objects.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise ValidationError(
+            {"specializations": _("One or more specializations do not exist.")},
+            code="invalid_specialization",
+        )
+    return found
+
+
+def _build_profile(
+    *, user_type: str, data: Mapping[str, Any] | None
+) -> tuple[PatientProfile | ProfessionalProfile | None, list[Specialization] | None]:
+    data = dict(data or {})
+    if user_type == UserType.PATIENT:
+        _check_unknown_fields(data, PATIENT_PROFILE_FIELDS)
+        return PatientProfile(**data), None
+    if user_type == UserType.PROFESSIONAL:
+        _check_unknown_fields(data, PROFESSIONAL_PROFILE_FIELDS)
+        specializations = data.pop("specializations", None)
+        profile = ProfessionalProfile(**data)
+        if specializations is not None:
+            specializations = _specializations(specializations)
+        return profile, specializations
+    return None, None
+
+
+def _save_new_user(user: User) -> None:
+    """Insert ``user``, turning a lost race on a unique column into a ValidationError.
+
+    Two requests may pass validation for the same email, CI or derived username at once;
+    the database decides. A taken email/CI becomes a 400; a taken username gets a new suffix.
+    """
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                user.save()
+            return
+        except IntegrityError:
+            user.validate_unique()
+            user.username = User.objects.unique_username(user.email)
+    raise ValidationError(_("Could not create the account; please try again."))
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    user_type: str,
+    first_name: str,
+    last_name: str,
+    ci: str | None = None,
+    phone: str = "",
+    gender: str = "",
+    date_of_birth: dt.date | None = None,
+    profile_picture: Any = None,
+    is_active: bool = True,
+    email_verified: bool = False,
+    is_superuser: bool = False,
+    patient_profile: Mapping[str, Any] | None = None,
+    professional_profile: Mapping[str, Any] | None = None,
+) -> User:
+    """Create a user of any type together with its profile, all or nothing.
+
+    ``password=None`` creates an account without a usable password: its owner sets one through
+    the password reset flow. Admins get ``is_staff`` so that they can use the Django admin;
+    ``is_superuser`` (never set from the API) also grants every permission there.
+    ``patient_profile`` / ``professional_profile`` hold that profile's fields (the one not
+    matching ``user_type`` is ignored); ``specializations`` may be instances or ids.
+    """
+    user = User(
+        email=User.objects.normalize_email(email),
+        user_type=user_type,
+        first_name=(first_name or "").strip(),
+        last_name=(last_name or "").strip(),
+        ci=ci,
+        phone=phone or "",
+        gender=gender or "",
+        date_of_birth=date_of_birth,
+        is_active=is_active,
+        email_verified=email_verified,
+        is_staff=user_type == UserType.ADMIN or is_superuser,
+        is_superuser=is_superuser,
+    )
+    if profile_picture:
+        user.profile_picture = profile_picture
+    user.username = User.objects.unique_username(user.email)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+
+    errors: ErrorDict = {}
+    try:
+        user.full_clean()
+    except ValidationError as exc:
+        _collect(errors, exc)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            _collect(errors, exc, field="password")
+    profile_data = patient_profile if user_type == UserType.PATIENT else professional_profile
+    profile, specializations = None, None
+    try:
+        profile, specializations = _build_profile(user_type=user_type, data=profile_data)
+        if profile is not None:
+            profile.full_clean(exclude=["user"])
+    except ValidationError as exc:
+        _collect(errors, exc)
+    if errors:
+        raise ValidationError(errors)
+
+    _save_new_user(user)
+    if profile is not None:
+        profile.user = user
+        profile.save()
+        if specializations is not None:
+            profile.specializations.set(specializations)
+    return user
+
+
+def patient_register(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    ci: str,
+    phone: str = "",
+    gender: str = "",
+    date_of_birth: dt.date | None = None,
+) -> User:
+    """Self-service sign-up: always a patient, always with a CI and a usable password."""
+    errors: ErrorDict = {}
+    if not (ci or "").strip():
+        errors["ci"] = [ValidationError(_("The CI is required."), code="required")]
+    if not password:
+        errors["password"] = [ValidationError(_("A password is required."), code="required")]
+    if errors:
+        raise ValidationError(errors)
+    return user_create(
+        email=email,
+        password=password,
+        user_type=UserType.PATIENT,
+        first_name=first_name,
+        last_name=last_name,
+        ci=ci,
+        phone=phone,
+        gender=gender,
+        date_of_birth=date_of_birth,
+    )
+
+
+def _delete_file_after_commit(storage, name: str) -> None:
+    # Only once the new state is committed: a rollback must not leave a user without a picture.
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def user_update(*, user: User, data: Mapping[str, Any]) -> User:
+    """Change a user's fields, password and profile, validated as a whole; all or nothing.
+
+    ``data`` may hold user fields, ``password``, and ``patient_profile`` /
+    ``professional_profile`` dicts (only the one matching the resulting ``user_type`` is used).
+    Which fields a caller may change is the caller's business (a user editing themselves may
+    not change ``user_type``); this function applies the rules that always hold: changing the
+    email clears ``email_verified``, a new ``user_type`` gets its profile, a deactivated user
+    loses their API token, a replaced profile picture is deleted from storage. On a
+    ValidationError, ``user`` is reloaded so that it holds no refused value.
+    """
+    try:
+        with transaction.atomic():
+            return _user_update(user=user, data=data)
+    except ValidationError:
+        user.refresh_from_db()
+        raise
+
+
+def _user_update(*, user: User, data: Mapping[str, Any]) -> User:
+    data = dict(data)
+    password = data.pop("password", None)
+    profile_changes = {
+        UserType.PATIENT: data.pop("patient_profile", None),
+        UserType.PROFESSIONAL: data.pop("professional_profile", None),
+    }
+    _check_unknown_fields(data, USER_UPDATABLE_FIELDS)
+    old_picture = user.profile_picture.name if user.profile_picture else ""
+    old_email, old_type = user.email, user.user_type
+
+    if "email" in data:
+        data["email"] = User.objects.normalize_email(data["email"])
+        if data["email"] != old_email and "email_verified" not in data:
+            data["email_verified"] = False
+    if "profile_picture" in data and data["profile_picture"] is None:
+        data["profile_picture"] = ""
+    _assign(user, data)
+
+    errors: ErrorDict = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        _collect(errors, exc)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            _collect(errors, exc, field="password")
+    if errors:
+        raise ValidationError(errors)
+
+    if password is not None:
+        user.set_password(password)
+    if user.user_type == UserType.ADMIN and old_type != UserType.ADMIN:
+        user.is_staff = True
+    user.save()
+    profile = user.ensure_profile() if user.user_type != old_type else None
+    changes = profile_changes.get(user.user_type)
+    if changes:
+        profile = profile or user.ensure_profile()
+        if user.user_type == UserType.PATIENT:
+            patient_profile_update(profile=profile, data=changes)
+        else:
+            professional_profile_update(profile=profile, data=changes)
+    if not user.is_active:
+        token_revoke(user=user)
+    new_picture = user.profile_picture.name if user.profile_picture else ""
+    if old_picture and old_picture != new_picture:
+        _delete_file_after_commit(user.profile_picture.storage, old_picture)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Switch an account off instead of deleting it, so that its history is kept."""
+    return user_update(user=user, data={"is_active": False})
+
+
+@transaction.atomic
+def patient_profile_update(*, profile: PatientProfile, data: Mapping[str, Any]) -> PatientProfile:
+    """Change a patient's profile (emergency contact)."""
+    data = dict(data)
+    _check_unknown_fields(data, PATIENT_PROFILE_FIELDS)
+    _assign(profile, data)
+    try:
+        profile.full_clean(exclude=["user"])
+    except ValidationError:
+        profile.refresh_from_db()
+        raise
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def professional_profile_update(
+    *, profile: ProfessionalProfile, data: Mapping[str, Any]
+) -> ProfessionalProfile:
+    """Change a professional's profile; ``specializations`` (instances or ids) replaces the set."""
+    data = dict(data)
+    _check_unknown_fields(data, PROFESSIONAL_PROFILE_FIELDS)
+    specializations = data.pop("specializations", None)
+    _assign(profile, data)
+    errors: ErrorDict = {}
+    try:
+        profile.full_clean(exclude=["user"])
+    except ValidationError as exc:
+        _collect(errors, exc)
+    if specializations is not None:
+        try:
+            specializations = _specializations(specializations)
+        except ValidationError as exc:
+            _collect(errors, exc)
+    if errors:
+        profile.refresh_from_db()
+        raise ValidationError(errors)
+    profile.save()
+    if specializations is not None:
+        profile.specializations.set(specializations)
+    return profile
+
+
+def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
+    """The active user with these credentials; the same error for every kind of failure."""
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        # Django's backends refuse inactive users too; saying which case it is would let
+        # anyone probe which addresses have accounts.
+        raise ValidationError(
+            _("Unable to log in with the provided credentials."), code="authorization"
+        )
+    return user
+
+
+def token_issue(*, user: User, request: HttpRequest | None = None) -> Token:
+    """The user's API token (created on first use); records the login."""
+    token, _created = Token.objects.get_or_create(user=user)
+    # Fires Django's own last_login update and lets projects hook into API logins.
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    return token
+
+
+def token_revoke(*, user: User) -> None:
+    """Delete the user's API token: every client using it gets 401 from now on."""
+    Token.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> Token:
+    """Set a new password after checking the current one; returns a fresh API token.
+
+    The old token is revoked so that a stolen token stops working with the old password.
+    """
+    if not user.check_password(old_password):
+        raise ValidationError(
+            {"old_password": _("Your old password was entered incorrectly.")},
+            code="password_incorrect",
+        )
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    token_revoke(user=user)
+    token, _created = Token.objects.get_or_create(user=user)
+    return token
+
+
+def password_reset_request(*, email: str, from_email: str | None = None) -> None:
+    """Email a reset link (uid + token) to the active account with this address, if any.
+
+    Says nothing about whether the address exists: callers answer the same either way, and a
+    failing mail server is logged rather than raised for the same reason.
+    """
+    user = (
+        User.objects.filter(email__iexact=User.objects.normalize_email(email), is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    reset_url = None
+    if accounts_settings.PASSWORD_RESET_URL:
+        reset_url = accounts_settings.PASSWORD_RESET_URL.format(uid=uid, token=token)
+    context = {
+        "user": user,
+        "email": user.email,
+        "uid": uid,
+        "token": token,
+        "reset_url": reset_url,
+        "site_name": accounts_settings.SITE_NAME,
+    }
+    subject = _("Reset your %(site_name)s password") % {"site_name": accounts_settings.SITE_NAME}
+    message = EmailMultiAlternatives(
+        subject=str(subject),
+        body=render_to_string("registration/password_reset_email.txt", context),
+        from_email=from_email or accounts_settings.PASSWORD_RESET_FROM_EMAIL,
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("registration/password_reset_email.html", context), "text/html"
+    )
+    try:
+        message.send()
+    except Exception:
+        logger.exception("Could not send the password reset email to user %s", user.pk)
+
+
+def _user_from_uid(uid: str) -> User | None:
+    try:
+        pk = force_str(urlsafe_base64_decode(uid))
+        return User.objects.get(pk=pk, is_active=True)
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist, ValidationError):
+        return None
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password from an emailed uid + token; the token then stops working.
+
+    Django's token generator hashes the current password and last login into the token, so a
+    used token is invalid afterwards, and tokens expire after ``PASSWORD_RESET_TIMEOUT``.
+    Reaching the mailbox proves the address, so ``email_verified`` becomes true; the old API
+    token is revoked.
+    """
+    user = _user_from_uid(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ValidationError(
+            {"token": _("This password reset link is invalid or has expired.")},
+            code="invalid_token",
+        )
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    user.set_password(new_password)
+    user.email_verified = True
+    user.save(update_fields=["password", "email_verified"])
+    token_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def specializations_load(*, entries: Iterable[Mapping[str, str]]) -> tuple[int, int]:
+    """Create or update specializations by slug; returns (created, updated). Idempotent."""
+    created = updated = 0
+    for entry in entries:
+        specialization, was_created = Specialization.objects.get_or_create(
+            slug=entry["slug"],
+            defaults={"name": entry["name"], "description": entry.get("description", "")},
+        )
+        if was_created:
+            created += 1
+            continue
+        changes = {
+            field: entry[field]
+            for field in ("name", "description")
+            if field in entry and getattr(specialization, field) != entry[field]
+        }
+        if changes:
+            _assign(specialization, changes)
+            specialization.full_clean()
+            specialization.save()
+            updated += 1
+    return created, updated

@@ -1,0 +1,376 @@
+"""Thin API views: parse input, call a service or a selector, serialize the result."""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout as session_logout
+from django.contrib.auth import update_session_auth_hash
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, generics, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .exceptions import ServiceErrorsMixin
+from .filters import ProfessionalDirectoryFilter, UserAdminFilter
+from .permissions import IsClinicAdmin, IsProfessional
+from .serializers import (
+    AuthTokenSerializer,
+    DetailSerializer,
+    LoginSerializer,
+    PasswordChangedSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+    ProfessionalProfileSerializer,
+    ProfessionalProfileUpdateSerializer,
+    ProfessionalPublicSerializer,
+    RegisterSerializer,
+    SpecializationSerializer,
+    UserAdminCreateSerializer,
+    UserAdminUpdateSerializer,
+    UserReadSerializer,
+    UserUpdateSerializer,
+)
+from .throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle
+
+ACCOUNTS_TAG = "accounts"
+PROFESSIONALS_TAG = "professionals"
+
+PASSWORD_RESET_SENT = _(
+    "If an account exists for this email address, we have sent it instructions to choose "
+    "a new password."
+)
+
+
+def _auth_payload(*, token, user, request) -> dict:
+    user = selectors.user_with_profiles(user_id=user.pk)
+    return {"token": token.key, "user": UserReadSerializer(user, context={"request": request}).data}
+
+
+class AnonymousAPIView(ServiceErrorsMixin, APIView):
+    """An endpoint for people who are not signed in.
+
+    No authentication classes: a stale token or a browser session must not turn a sign-in or
+    a password reset into a 401 or a CSRF failure.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Register a patient",
+    request=RegisterSerializer,
+    responses={201: AuthTokenSerializer},
+)
+class RegisterView(AnonymousAPIView):
+    """Create a patient account and answer with its API token. Professionals and administrators
+    are created by the clinic (``/api/users/``); any other ``user_type`` is refused."""
+
+    throttle_classes = [RegisterRateThrottle]
+
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("user_type", None)
+        user = services.patient_register(**data)
+        token = services.token_issue(user=user, request=request)
+        return Response(
+            _auth_payload(token=token, user=user, request=request), status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Log in and get an API token",
+    request=LoginSerializer,
+    responses={200: AuthTokenSerializer},
+)
+class LoginView(AnonymousAPIView):
+    """Exchange an email and password for the API token. Wrong credentials and inactive accounts
+    get the same 400."""
+
+    throttle_classes = [LoginRateThrottle]
+
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_authenticate(request=request, **serializer.validated_data)
+        token = services.token_issue(user=user, request=request)
+        return Response(_auth_payload(token=token, user=user, request=request))
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Log out: revoke the API token",
+    request=None,
+    responses={204: OpenApiResponse(description="The token no longer works.")},
+)
+class LogoutView(APIView):
+    """Revoke the API token (and end the browser session, if that is how the request came)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        services.token_revoke(user=request.user)
+        if request.auth is None:
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Ask for a password reset email",
+    description="Always answers 200 with the same body, whether or not the address has an account.",
+    request=PasswordResetSerializer,
+    responses={200: DetailSerializer},
+)
+class PasswordResetView(AnonymousAPIView):
+    """Email instructions (uid and token, and a link when the site configures one) to reset
+    the password."""
+
+    throttle_classes = [PasswordResetRateThrottle]
+
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        return Response({"detail": PASSWORD_RESET_SENT})
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Choose a new password with the emailed uid and token",
+    request=PasswordResetConfirmSerializer,
+    responses={200: DetailSerializer},
+)
+class PasswordResetConfirmView(AnonymousAPIView):
+    """Set a new password with the uid and token from the email. A token works once."""
+
+    throttle_classes = [PasswordResetRateThrottle]
+
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_confirm(**serializer.validated_data)
+        return Response({"detail": _("Your password has been reset. You can now log in.")})
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Change your password",
+    request=PasswordChangeSerializer,
+    responses={200: PasswordChangedSerializer},
+)
+class PasswordChangeView(ServiceErrorsMixin, APIView):
+    """Change your password; the API token is replaced by the one in the answer."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = services.password_change(user=request.user, **serializer.validated_data)
+        if request.auth is None:
+            # Keeps this browser signed in; other sessions end with the old password.
+            update_session_auth_hash(request._request, request.user)
+        return Response({"detail": _("Your password has been changed."), "token": token.key})
+
+
+@extend_schema_view(
+    get=extend_schema(tags=[ACCOUNTS_TAG], summary="Your own user", responses=UserReadSerializer),
+    patch=extend_schema(
+        tags=[ACCOUNTS_TAG],
+        summary="Change your own user (multipart for a profile picture)",
+        request={
+            "application/json": UserUpdateSerializer,
+            "multipart/form-data": UserUpdateSerializer,
+        },
+        responses=UserReadSerializer,
+    ),
+)
+class MeView(ServiceErrorsMixin, generics.GenericAPIView):
+    """Your own user. ``user_type``, ``email``, ``email_verified`` and the CI are read-only here."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = UserReadSerializer
+
+    def get_object(self):
+        return selectors.user_with_profiles(user_id=self.request.user.pk)
+
+    def get(self, request):
+        return Response(UserReadSerializer(self.get_object(), context={"request": request}).data)
+
+    def patch(self, request):
+        user = self.get_object()
+        serializer = UserUpdateSerializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.user_update(user=user, data=serializer.validated_data)
+        user = self.get_object()
+        return Response(UserReadSerializer(user, context={"request": request}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List users (clinic administrators)"),
+    retrieve=extend_schema(summary="One user (clinic administrators)"),
+    create=extend_schema(
+        summary="Create a user of any type (clinic administrators)",
+        request=UserAdminCreateSerializer,
+        responses={201: UserReadSerializer},
+        examples=[
+            OpenApiExample(
+                "A professional with a profile",
+                request_only=True,
+                value={
+                    "email": "lucia.rojas@psico.bo",
+                    "password": "Consulta-2024!",
+                    "user_type": "professional",
+                    "first_name": "Lucía",
+                    "last_name": "Rojas",
+                    "ci": "6543210",
+                    "professional_profile": {
+                        "city": "La Paz",
+                        "specializations": [1, 3],
+                        "session_duration": 50,
+                        "consultation_fee": "250.00",
+                        "license_number": "CPB-1234",
+                    },
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="Replace a user's fields (clinic administrators)",
+        request=UserAdminUpdateSerializer,
+        responses=UserReadSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Change a user (clinic administrators)",
+        request=UserAdminUpdateSerializer,
+        responses=UserReadSerializer,
+    ),
+    destroy=extend_schema(
+        summary="Deactivate a user (clinic administrators)",
+        description=(
+            "Accounts are deactivated rather than deleted so that appointments and messages "
+            "keep their history; the user's token is revoked."
+        ),
+    ),
+)
+@extend_schema(tags=[ACCOUNTS_TAG])
+class UserAdminViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+    """Users of every type, for clinic administrators (user type ``admin`` or superusers)."""
+
+    permission_classes = [IsAuthenticated, IsClinicAdmin]
+    serializer_class = UserReadSerializer
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_class = UserAdminFilter
+    search_fields = ["email", "username", "first_name", "last_name", "ci", "phone"]
+    ordering_fields = ["id", "email", "last_name", "first_name", "date_joined", "user_type"]
+    ordering = ["id"]
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        return selectors.users_with_profiles()
+
+    def _read(self, user, *, status_code=status.HTTP_200_OK) -> Response:
+        user = selectors.user_with_profiles(user_id=user.pk)
+        return Response(self.get_serializer(user).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = UserAdminCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.setdefault("password", None)
+        user = services.user_create(**data)
+        return self._read(user, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        user = self.get_object()
+        serializer = UserAdminUpdateSerializer(
+            user, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        services.user_update(user=user, data=serializer.validated_data)
+        return self._read(user)
+
+    def perform_destroy(self, instance):
+        services.user_deactivate(user=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The public directory of professionals"),
+    retrieve=extend_schema(summary="One professional's public profile"),
+)
+@extend_schema(tags=[PROFESSIONALS_TAG])
+class ProfessionalDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Active professionals with a public profile, with public fields only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = ProfessionalPublicSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProfessionalDirectoryFilter
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        return selectors.professionals_directory()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your own professional profile", responses=ProfessionalProfileSerializer
+    ),
+    patch=extend_schema(
+        summary="Change your own professional profile",
+        request=ProfessionalProfileUpdateSerializer,
+        responses=ProfessionalProfileSerializer,
+    ),
+)
+@extend_schema(tags=[PROFESSIONALS_TAG])
+class ProfessionalMeView(ServiceErrorsMixin, generics.GenericAPIView):
+    """The signed-in professional's own profile."""
+
+    permission_classes = [IsAuthenticated, IsProfessional]
+    serializer_class = ProfessionalProfileSerializer
+
+    def get_object(self):
+        return selectors.professional_profile_of(user=self.request.user)
+
+    def get(self, request):
+        return Response(ProfessionalProfileSerializer(self.get_object()).data)
+
+    def patch(self, request):
+        profile = self.get_object()
+        serializer = ProfessionalProfileUpdateSerializer(profile, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.professional_profile_update(profile=profile, data=serializer.validated_data)
+        return Response(ProfessionalProfileSerializer(self.get_object()).data)
+
+
+@extend_schema(
+    tags=[PROFESSIONALS_TAG],
+    summary="All specializations (not paginated)",
+)
+class SpecializationListView(generics.ListAPIView):
+    """Every specialization, by name."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = SpecializationSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.specializations_list()
