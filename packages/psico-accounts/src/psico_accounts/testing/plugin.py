@@ -31,6 +31,13 @@ def clinic_admin(db):
 
 
 @pytest.fixture
+def specialization(db):
+    from .factories import SpecializationFactory
+
+    return SpecializationFactory(name="Psicología clínica", slug="psicologia-clinica")
+
+
+@pytest.fixture
 def api_client_for(db):
     """A factory of DRF test clients: ``api_client_for(user)`` authenticates with a token,
     ``api_client_for(None)`` is anonymous; ``language="en"`` sets Accept-Language."""
