@@ -152,8 +152,10 @@ def describe_environment() -> str:
             database = f"PostgreSQL {cursor.fetchone()[0]}"
     else:
         database = f"{connection.vendor} {connection.Database.sqlite_version}"
+    # Other work on the machine skews every figure: say how busy it was when the run began.
+    load = os.getloadavg()[0]
     return (
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, load {load:.1f}, Python {platform.python_version()}, "
         f"Django {django.get_version()}, {database}"
     )
 
@@ -197,7 +199,13 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     print(line)
     print("  ".join("-" * width for width in widths))
     for row in cells:
-        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+        # Labels read left to right, figures line up on their last digit.
+        print(
+            "  ".join(
+                cell.ljust(width) if index == 0 else cell.rjust(width)
+                for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def summary_ms(durations: Sequence[float]) -> str:
