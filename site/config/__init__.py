@@ -1,0 +1,1 @@
+"""Configuration package of the Psico host site (settings, URLs, ASGI/WSGI entry points)."""

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .views import healthz
+
+urlpatterns = [
+    path("api/", include("psico_accounts.urls")),
+    path("api/appointments/", include("psico_scheduling.urls")),
+    path("api/chat/", include("psico_chat.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+    # Probes are configured by hand on hosting platforms: answer with or without the slash
+    # rather than redirect.
+    path("healthz", healthz, name="healthz"),
+    path("healthz/", healthz),
+]
+
+# Uploaded pictures in development; in production the platform's volume or object storage
+# serves MEDIA_URL.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,57 @@
+"""/healthz answers 200 when the database and the channel layer work, 503 otherwise."""
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
+def test_healthy_site(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthy_with_a_real_redis_channel_layer(client, redis_url):
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+
+
+@pytest.mark.django_db
+def test_unreachable_channel_layer_is_a_503(client, closed_port):
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{closed_port}/0"]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "channel_layer": "unavailable"}
+
+
+def test_unreachable_database_is_a_503(client):
+    # Without the django_db mark pytest-django refuses every query, as a dead database would.
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"database": "unavailable", "channel_layer": "ok"}
+
+
+@pytest.mark.django_db
+def test_probe_only_reads(client):
+    assert client.post("/healthz").status_code == 405

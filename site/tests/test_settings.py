@@ -1,0 +1,201 @@
+"""The settings module reads its configuration from the environment."""
+
+import runpy
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from .conftest import SITE_DIR
+
+SETTINGS_FILE = SITE_DIR / "config" / "settings.py"
+
+# Every variable config/settings.py reads, so that the developer's shell cannot leak in.
+SETTINGS_ENV = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "SQLITE_TIMEOUT",
+    "CONN_MAX_AGE",
+    "CONN_HEALTH_CHECKS",
+    "CACHE_URL",
+    "REDIS_URL",
+    "TIME_ZONE",
+    "STATIC_ROOT",
+    "MEDIA_URL",
+    "MEDIA_ROOT",
+    "EMAIL_URL",
+    "EMAIL_TIMEOUT",
+    "DEFAULT_FROM_EMAIL",
+    "SERVER_EMAIL",
+    "CORS_ALLOWED_ORIGINS",
+    "CORS_ALLOW_CREDENTIALS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "THROTTLE_RATE_LOGIN",
+    "THROTTLE_RATE_PASSWORD_RESET",
+    "THROTTLE_RATE_REGISTER",
+    "LOG_LEVEL",
+)
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "-production-only-" + "x" * 20}
+
+
+@pytest.fixture
+def load_settings(monkeypatch):
+    """Evaluates config/settings.py afresh under the given environment; returns its names."""
+
+    def load(**env: str) -> dict:
+        for name in SETTINGS_ENV:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return load
+
+
+def test_development_defaults_need_no_environment(load_settings):
+    settings = load_settings(DEBUG="1")
+
+    database = settings["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(SITE_DIR / "db.sqlite3")
+    assert database["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    assert settings["CHANNEL_LAYERS"]["default"]["BACKEND"] == (
+        "channels.layers.InMemoryChannelLayer"
+    )
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert settings["SECRET_KEY"]
+    assert settings["TIME_ZONE"] == "America/La_Paz"
+    assert settings["LANGUAGE_CODE"] == "es"
+    assert [code for code, _name in settings["LANGUAGES"]] == ["es", "en"]
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    assert settings["CORS_ALLOWED_ORIGINS"] == [
+        "https://psico-admin-sp1-despliegue-front.vercel.app",
+        "http://localhost:3000",
+        "http://localhost:5173",
+        "http://localhost:8080",
+    ]
+    assert settings["MEDIA_ROOT"] == SITE_DIR / "media"
+
+
+def test_redis_url_selects_the_redis_channel_layer(load_settings):
+    settings = load_settings(DEBUG="1", REDIS_URL="redis://redis.internal:6380/3")
+
+    assert settings["CHANNEL_LAYERS"] == {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://redis.internal:6380/3"]},
+        }
+    }
+
+
+def test_database_url_is_parsed_with_connection_settings(load_settings):
+    settings = load_settings(
+        DEBUG="1",
+        DATABASE_URL="postgres://psico:s3cret@db.internal:5433/psico",
+        CONN_MAX_AGE="60",
+        CONN_HEALTH_CHECKS="false",
+    )
+
+    database = settings["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["NAME"], database["USER"], database["PASSWORD"]) == (
+        "psico",
+        "psico",
+        "s3cret",
+    )
+    assert (database["HOST"], database["PORT"]) == ("db.internal", 5433)
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is False
+    assert "transaction_mode" not in database.get("OPTIONS", {})
+
+
+def test_sqlite_timeout_is_configurable(load_settings):
+    settings = load_settings(DEBUG="1", DATABASE_URL="sqlite:////tmp/psico.db", SQLITE_TIMEOUT="5")
+
+    database = settings["DATABASES"]["default"]
+    assert database["NAME"] == "/tmp/psico.db"
+    assert database["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 5}
+
+
+def test_secret_key_is_required_without_debug(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        load_settings(DEBUG="0")
+
+
+def test_production_hardening_without_debug(load_settings):
+    settings = load_settings(
+        **PRODUCTION,
+        ALLOWED_HOSTS="api.psico.example,psico.example",
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+        CSRF_TRUSTED_ORIGINS="https://psico.example",
+    )
+
+    assert settings["DEBUG"] is False
+    assert settings["SECRET_KEY"] == PRODUCTION["SECRET_KEY"]
+    assert settings["ALLOWED_HOSTS"] == ["api.psico.example", "psico.example"]
+    assert settings["CSRF_TRUSTED_ORIGINS"] == ["https://psico.example"]
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True
+    assert settings["SECURE_HSTS_SECONDS"] >= 60 * 60 * 24 * 365
+    assert settings["WHITENOISE_USE_FINDERS"] is False
+
+
+def test_malformed_proxy_ssl_header_is_refused(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="SECURE_PROXY_SSL_HEADER"):
+        load_settings(DEBUG="1", SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO")
+
+
+def test_gmail_smtp_from_email_url(load_settings):
+    settings = load_settings(
+        DEBUG="1", EMAIL_URL="smtp+tls://clinic%40gmail.com:abcdefghijklmnop@smtp.gmail.com:587"
+    )
+
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (settings["EMAIL_HOST"], settings["EMAIL_PORT"]) == ("smtp.gmail.com", 587)
+    assert settings["EMAIL_HOST_USER"] == "clinic@gmail.com"
+    assert settings["EMAIL_HOST_PASSWORD"] == "abcdefghijklmnop"
+    assert settings["EMAIL_USE_TLS"] is True
+    assert settings["EMAIL_USE_SSL"] is False
+
+
+def test_throttle_rates_and_cors_origins_from_environment(load_settings):
+    settings = load_settings(
+        DEBUG="1",
+        THROTTLE_RATE_LOGIN="3/minute",
+        THROTTLE_RATE_PASSWORD_RESET="1/hour",
+        THROTTLE_RATE_REGISTER="2/day",
+        CORS_ALLOWED_ORIGINS="https://app.psico.example",
+    )
+
+    assert settings["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"] == {
+        "login": "3/minute",
+        "password_reset": "1/hour",
+        "register": "2/day",
+    }
+    assert settings["CORS_ALLOWED_ORIGINS"] == ["https://app.psico.example"]
+
+
+def test_cache_url_selects_the_cache(load_settings):
+    settings = load_settings(DEBUG="1", CACHE_URL="redis://127.0.0.1:6379/9")
+
+    cache = settings["CACHES"]["default"]
+    assert cache["BACKEND"].endswith("RedisCache")
+    assert cache["LOCATION"] == "redis://127.0.0.1:6379/9"
+
+
+def test_site_is_not_an_importable_package():
+    # An importable "site" would shadow the standard library's site module.
+    assert not (SITE_DIR / "__init__.py").exists()
