@@ -1,0 +1,149 @@
+"""Developer tasks: ``python3 -m nox -s demo`` (run the site), ``tests``, ``lint``, ``schema``...
+
+Each session installs what it needs into its own virtualenv under ``.nox/``; nothing else has
+to be installed beforehand but nox itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import filecmp
+import os
+import tempfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+SITE = ROOT / "site"
+PACKAGES = ("psico-accounts", "psico-scheduling", "psico-chat")
+SCHEMA_FILE = SITE / "openapi.yaml"
+# The committed schema is generated with these exact versions, so that a new release of a
+# dependency cannot make CI report drift that nobody made.
+SCHEMA_CONSTRAINTS = SITE / "schema-constraints.txt"
+
+nox.options.sessions = ["demo"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def install_site(session: nox.Session, *extra: str, extras: str = "") -> None:
+    """The three packages (built from this tree, not editable) plus the host's dependencies.
+
+    pip rebuilds and reinstalls a local directory on every install, so a reused virtualenv
+    always gets the current sources.
+    """
+    suffix = f"[{extras}]" if extras else ""
+    local = [f"./packages/{name}{suffix}" for name in PACKAGES]
+    session.install(*local, "-r", "site/requirements.txt", *extra)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the site with demo data on http://127.0.0.1:8000 (PORT to change; -- --reset)."""
+    install_site(session, extras="testing")
+    database = SITE / "db.sqlite3"
+    if "--reset" in session.posargs and database.exists():
+        database.unlink()
+    fresh = not database.exists()
+    env = {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}"}
+    session.chdir(SITE)
+    session.run("python", "manage.py", "migrate", "--noinput", env=env)
+    if fresh:
+        for command in (
+            "create_specializations",
+            "populate_db",
+            "create_availability",
+            "populate_appointments",
+            "populate_chat",
+        ):
+            session.run("python", "manage.py", command, env=env)
+    else:
+        session.log("Keeping the demo data of site/db.sqlite3 (-- --reset starts afresh).")
+    port = os.environ.get("PORT", "8000")
+    session.log(f"Psico runs on http://127.0.0.1:{port}/api/docs/ (Ctrl+C stops it)")
+    session.run(
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--log-config",
+        "config/uvicorn_logging.json",
+        env=env,
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every suite through tox (all Pythons present); arguments go to tox, e.g. -- -e lint."""
+    session.install("tox>=4.20", "tox-uv>=1.11")
+    session.run("tox", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check (-- --fix to fix what can be fixed)."""
+    session.install("ruff")
+    if "--fix" in session.posargs:
+        session.run("ruff", "check", "--fix", ".")
+        session.run("ruff", "format", ".")
+    else:
+        session.run("ruff", "check", ".")
+        session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def schema(session: nox.Session) -> None:
+    """Regenerate site/openapi.yaml; with -- --check, only report drift (non-zero exit)."""
+    install_site(session, "-c", str(SCHEMA_CONSTRAINTS))
+    check = "--check" in session.posargs
+    target = Path(tempfile.mkdtemp()) / "openapi.yaml" if check else SCHEMA_FILE
+    session.chdir(SITE)
+    session.run(
+        "python",
+        "manage.py",
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(target),
+        env={"DEBUG": "1"},
+    )
+    if not check:
+        session.log(f"Wrote {SCHEMA_FILE.relative_to(ROOT)}")
+        return
+    if SCHEMA_FILE.exists() and filecmp.cmp(SCHEMA_FILE, target, shallow=False):
+        session.log("site/openapi.yaml is up to date.")
+        return
+    committed = SCHEMA_FILE.read_text().splitlines(True) if SCHEMA_FILE.exists() else []
+    diff = difflib.unified_diff(
+        committed, target.read_text().splitlines(True), "site/openapi.yaml", "generated"
+    )
+    print("".join(diff))
+    session.error("site/openapi.yaml is stale: run `nox -s schema` and commit it.")
+
+
+@nox.session
+def makemigrations(session: nox.Session) -> None:
+    """Fail when a model change in any package has no migration (--check --dry-run)."""
+    install_site(session)
+    session.chdir(SITE)
+    session.run("python", "manage.py", "makemigrations", "--check", "--dry-run", env={"DEBUG": "1"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmark script in bench/ (arguments go to each, e.g. -- --size small)."""
+    requirements = ROOT / "bench" / "requirements.txt"
+    extra = ["-r", str(requirements)] if requirements.exists() else []
+    install_site(session, *extra, extras="testing")
+    scripts = sorted(
+        path
+        for path in (ROOT / "bench").glob("*.py")
+        if 'if __name__ == "__main__"' in path.read_text()
+    )
+    if not scripts:
+        session.skip("bench/ has no benchmark scripts yet")
+    for script in scripts:
+        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
