@@ -1,8 +1,12 @@
+import os
+
 from psico_accounts.testing.settings import databases_from_env
 
 SECRET_KEY = "psico-chat-tests"
 DATABASES = databases_from_env()
 INSTALLED_APPS = [
+    # Before django.contrib.admin, whose templates would otherwise win (password reset email).
+    "psico_accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -11,8 +15,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
     "channels",
-    "psico_accounts",
     "psico_scheduling",
     "psico_chat",
 ]
@@ -51,6 +55,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 ASGI_APPLICATION = "tests.asgi.application"
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+STATIC_URL = "/static/"
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -1,5 +1,8 @@
+from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("api/", include("psico_accounts.urls")),
+    path("api/chat/", include("psico_chat.urls")),
 ]

@@ -7,3 +7,6 @@ class PsicoChatConfig(AppConfig):
     label = "psico_chat"
     verbose_name = _("Chat")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the settings check)

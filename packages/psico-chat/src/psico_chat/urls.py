@@ -1,3 +1,13 @@
+from django.urls import path
+
+from .views import ChatMessageListCreateView
+
 app_name = "psico_chat"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "<int:appointment_id>/messages/",
+        ChatMessageListCreateView.as_view(),
+        name="messages",
+    ),
+]

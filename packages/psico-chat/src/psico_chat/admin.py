@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from .models import ChatMessage
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    """Read-only: a chat is a record of what the participants said, so nobody rewrites it here.
+    Deleting stays possible (e.g. to honour an erasure request)."""
+
+    list_display = ["id", "appointment", "sender", "excerpt", "created_at", "read_at"]
+    list_filter = ["created_at", ("read_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["appointment__patient", "appointment__psychologist", "sender"]
+    search_fields = ["content", "sender__email", "sender__first_name", "sender__last_name"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["appointment", "sender"]
+    readonly_fields = ["appointment", "sender", "content", "created_at", "read_at"]
+    ordering = ["-id"]
+
+    @admin.display(description=_("message"))
+    def excerpt(self, obj: ChatMessage) -> str:
+        return Truncator(obj.content).chars(80)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

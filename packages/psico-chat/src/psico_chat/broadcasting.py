@@ -1,0 +1,47 @@
+"""Delivery of chat events to every open socket of an appointment, over the channel layer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from .conf import chat_settings
+
+logger = logging.getLogger(__name__)
+
+
+def chat_group_name(appointment_id: int) -> str:
+    """The channel-layer group joined by every socket of the appointment's chat."""
+    return f"psico_chat.appointment.{appointment_id}"
+
+
+async def _group_send(layer, group: str, event: dict[str, Any]) -> None:
+    async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
+        await layer.group_send(group, event)
+
+
+def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:
+    """Send ``event`` to the appointment's sockets; from sync code only.
+
+    A failure is logged and reported as False, never raised: the event always follows a
+    committed write, and clients catch up on stored messages with ``resume``.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        logger.debug("No channel layer configured; %s not broadcast.", event["type"])
+        return False
+    try:
+        async_to_sync(_group_send)(layer, chat_group_name(appointment_id), event)
+    except Exception:
+        logger.warning(
+            "Could not broadcast %s to the chat of appointment %s; clients will get it on resume.",
+            event["type"],
+            appointment_id,
+            exc_info=True,
+        )
+        return False
+    return True

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from psico_scheduling.models import Appointment
+
+from .conf import CONTENT_MAX_LENGTH
+
+
+class ChatMessage(models.Model):
+    """One message of an appointment's chat, between its patient and its professional.
+
+    Ids grow in the order messages become visible within one appointment (sending locks the
+    appointment row), so an id is a safe cursor for history and for resuming after a drop.
+    """
+
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="chat_messages",
+        verbose_name=_("appointment"),
+        # The (appointment, id) index below serves every lookup by appointment.
+        db_index=False,
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="chat_messages_sent",
+        verbose_name=_("sender"),
+    )
+    content = models.TextField(_("content"), max_length=CONTENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A chat has two participants, so every message has exactly one recipient: the other one.
+    read_at = models.DateTimeField(
+        _("read by the recipient at"),
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        indexes = [
+            models.Index(fields=["appointment", "id"], name="psico_chat_appointment_id_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(content=""), name="psico_chat_message_content_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.sender} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .models import ChatMessage
+from .selectors import chat_display_name
+
+
+class ChatUserSerializer(serializers.Serializer):
+    """A participant as the other side sees it: an id and a display name, nothing private."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return chat_display_name(user)
+
+
+class ChatMessageSerializer(serializers.ModelSerializer):
+    """A stored message; the socket sends the same fields in its ``chat.message`` frames."""
+
+    appointment = serializers.IntegerField(source="appointment_id", read_only=True)
+    sender = ChatUserSerializer(read_only=True)
+    message = serializers.CharField(source="content", read_only=True)
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "appointment", "sender", "message", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class ChatMessageCreateSerializer(serializers.Serializer):
+    # Emptiness and length are the service's rules (shared with the socket), not repeated here.
+    message = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=_("The text to send; at most PSICO_CHAT['MAX_MESSAGE_LENGTH'] characters."),
+    )
+
+
+class ChatMessagePageSerializer(serializers.Serializer):
+    results = ChatMessageSerializer(many=True, source="messages")
+    has_more = serializers.BooleanField(
+        help_text=_("Whether more messages lie further in the direction of the cursor.")
+    )
+
+
+class ChatMessageCursorSerializer(serializers.Serializer):
+    """Query parameters of the message list."""
+
+    after = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=_("Only messages with a greater id, oldest first (catching up)."),
+    )
+    before = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("Only messages with a smaller id: the newest of those (older history)."),
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("Page size, capped at PSICO_CHAT['HISTORY_PAGE_SIZE']."),
+    )

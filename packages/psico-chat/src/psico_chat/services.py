@@ -1,0 +1,130 @@
+"""Writes: sending messages and marking them read. Every chat rule lives here, once."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from psico_scheduling.models import Appointment
+
+from .broadcasting import chat_broadcast
+from .conf import chat_settings
+from .models import ChatMessage
+from .selectors import chat_display_name, chat_is_open, chat_is_participant
+
+
+def _require_participant(*, appointment: Appointment, user) -> None:
+    if not chat_is_participant(appointment=appointment, user=user):
+        raise ValidationError(
+            _("Only the patient and the professional of this appointment can use its chat."),
+            code="not_participant",
+        )
+
+
+def _clean_content(content) -> str:
+    # Errors are keyed "message": the content's name in every public protocol (REST, socket).
+    if not isinstance(content, str):
+        raise ValidationError(
+            {"message": ValidationError(_("The message must be text."), code="invalid")}
+        )
+    text = content.strip()
+    if not text:
+        raise ValidationError(
+            {"message": ValidationError(_("The message is empty."), code="empty_message")}
+        )
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL characters in text columns.
+        raise ValidationError(
+            {
+                "message": ValidationError(
+                    _("The message contains characters that are not allowed."),
+                    code="invalid_characters",
+                )
+            }
+        )
+    limit = chat_settings.MAX_MESSAGE_LENGTH
+    if len(text) > limit:
+        raise ValidationError(
+            {
+                "message": ValidationError(
+                    _("The message is too long (%(length)s characters); the limit is %(limit)s."),
+                    code="message_too_long",
+                    params={"length": len(text), "limit": limit},
+                )
+            }
+        )
+    return text
+
+
+def message_send(*, appointment: Appointment, sender, content: str) -> ChatMessage:
+    """Store a message from ``sender`` in the appointment's chat, then broadcast it.
+
+    The message is committed before anything is broadcast, and the broadcast (after commit)
+    never fails the call: a socket that misses it gets the message on ``resume``.
+    Raises ``ValidationError`` when the sender is not a participant, the content is empty,
+    too long or not text, or the chat is closed (see ``chat_is_open``).
+    """
+    _require_participant(appointment=appointment, user=sender)
+    text = _clean_content(content)
+    with transaction.atomic():
+        # Locking the appointment serialises the writers of one chat, so its message ids
+        # become visible in increasing order: that is what makes an id a lossless cursor.
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not chat_is_open(appointment=current):
+            raise ValidationError(_("The chat of this appointment is closed."), code="chat_closed")
+        message = ChatMessage.objects.create(appointment=current, sender=sender, content=text)
+        transaction.on_commit(
+            partial(
+                chat_broadcast,
+                appointment_id=current.pk,
+                event={
+                    "type": "chat.message",
+                    "id": message.pk,
+                    "appointment": current.pk,
+                    "sender": sender.pk,
+                },
+            )
+        )
+    return message
+
+
+def message_mark_read(*, appointment: Appointment, reader, up_to_id: int) -> int:
+    """Mark as read, for ``reader``, every message up to ``up_to_id`` that the other one sent.
+
+    Returns how many messages changed; when some did, a ``read`` receipt is broadcast after
+    commit. Raises ``ValidationError`` when the reader is not a participant or ``up_to_id``
+    is not a message of this appointment.
+    """
+    _require_participant(appointment=appointment, user=reader)
+    messages = ChatMessage.objects.filter(appointment=appointment)
+    if not messages.filter(pk=up_to_id).exists():
+        raise ValidationError(
+            {
+                "message_id": ValidationError(
+                    _("There is no message %(id)s in this chat."),
+                    code="unknown_message",
+                    params={"id": up_to_id},
+                )
+            }
+        )
+    changed = (
+        messages.filter(pk__lte=up_to_id, read_at__isnull=True)
+        .exclude(sender=reader)
+        .update(read_at=timezone.now())
+    )
+    if changed:
+        transaction.on_commit(
+            partial(
+                chat_broadcast,
+                appointment_id=appointment.pk,
+                event={
+                    "type": "chat.read",
+                    "message_id": up_to_id,
+                    "user": {"id": reader.pk, "name": chat_display_name(reader)},
+                },
+            )
+        )
+    return changed

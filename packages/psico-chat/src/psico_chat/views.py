@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from psico_accounts.exceptions import ServiceErrorsMixin
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .selectors import chat_appointment_for_participant, chat_messages_page
+from .serializers import (
+    ChatMessageCreateSerializer,
+    ChatMessageCursorSerializer,
+    ChatMessagePageSerializer,
+    ChatMessageSerializer,
+)
+from .services import message_send
+from .throttling import ChatMessageRateThrottle
+
+
+class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
+    """The messages of one appointment's chat, for its patient and its professional."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [*super().get_throttles(), ChatMessageRateThrottle()]
+        return super().get_throttles()
+
+    def get_appointment(self, appointment_id: int):
+        # Someone else's appointment and a missing one answer alike: existence is not leaked.
+        appointment = chat_appointment_for_participant(
+            user=self.request.user, appointment_id=appointment_id
+        )
+        if appointment is None:
+            raise NotFound(_("No chat found for this appointment."))
+        return appointment
+
+    @extend_schema(
+        operation_id="chat_messages_list",
+        summary="List the messages of an appointment's chat",
+        description=(
+            "Oldest first within a page. Without a cursor: the newest page. `before=<id>`: the "
+            "page just older than that message. `after=<id>`: the messages newer than that one, "
+            "oldest first (repeat with the last id while `has_more` is true to catch up)."
+        ),
+        parameters=[ChatMessageCursorSerializer],
+        responses={
+            200: ChatMessagePageSerializer,
+            400: OpenApiResponse(description="Invalid cursor or limit."),
+            401: OpenApiResponse(description="No credentials."),
+            404: OpenApiResponse(description="No such appointment, or not a participant."),
+        },
+        tags=["chat"],
+    )
+    def get(self, request, appointment_id: int):
+        appointment = self.get_appointment(appointment_id)
+        cursor = ChatMessageCursorSerializer(data=request.query_params)
+        cursor.is_valid(raise_exception=True)
+        page = chat_messages_page(appointment_id=appointment.pk, **cursor.validated_data)
+        return Response(ChatMessagePageSerializer(page).data)
+
+    @extend_schema(
+        operation_id="chat_messages_create",
+        summary="Send a message without a socket",
+        description=(
+            "Stores the message and delivers it to the chat's open sockets, exactly like a "
+            "`chat.message` frame. A closed chat (cancelled appointment, or past the period "
+            "after the session) answers 400."
+        ),
+        request=ChatMessageCreateSerializer,
+        responses={
+            201: ChatMessageSerializer,
+            400: OpenApiResponse(description="Empty or too long message, or the chat is closed."),
+            401: OpenApiResponse(description="No credentials."),
+            404: OpenApiResponse(description="No such appointment, or not a participant."),
+            429: OpenApiResponse(description="Too many messages in a short time."),
+        },
+        examples=[
+            OpenApiExample(
+                "A message",
+                value={"message": "Buenos días, ¿podemos empezar diez minutos más tarde?"},
+                request_only=True,
+            )
+        ],
+        tags=["chat"],
+    )
+    def post(self, request, appointment_id: int):
+        appointment = self.get_appointment(appointment_id)
+        payload = ChatMessageCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = message_send(
+            appointment=appointment, sender=request.user, content=payload.validated_data["message"]
+        )
+        return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle history lives in the cache, and user ids repeat between tests.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def session_key_for(db):
+    """``await session_key_for(user)``: the key of a real, stored login session of ``user``."""
+    from channels.db import database_sync_to_async
+    from django.test import Client
+
+    @database_sync_to_async
+    def make(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.session.session_key
+
+    return make
+
+
+@pytest.fixture
+async def open_socket(chat_communicator):
+    """``await open_socket(appointment_id, user=...)``: a socket accepted by the full test ASGI
+    stack (origin check, session and token auth, routing), disconnected after the test."""
+    from tests.asgi import application
+
+    opened = []
+
+    async def connect(appointment_id: int, **kwargs):
+        communicator = await chat_communicator(appointment_id, application=application, **kwargs)
+        opened.append(communicator)
+        connected, _ = await communicator.connect()
+        assert connected
+        return communicator
+
+    yield connect
+    for communicator in opened:
+        await communicator.disconnect()
+
+
+@pytest.fixture
+async def refusal_code(open_socket):
+    """``await refusal_code(appointment_id, ...)``: the close code a refused socket receives
+    right after its handshake (the consumer accepts, then closes with a 44xx code)."""
+
+    async def connect(appointment_id: int, **kwargs) -> int:
+        communicator = await open_socket(appointment_id, **kwargs)
+        message = await communicator.receive_output()
+        assert message["type"] == "websocket.close", message
+        return message["code"]
+
+    return connect
