@@ -1,0 +1,53 @@
+"""WebSocket authentication for any Channels host: the Django session, then ``?token=<key>``."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+
+# DRF's keys are 40 characters; anything much longer is not worth a query.
+_MAX_TOKEN_LENGTH = 64
+
+
+def _token_from_query_string(query_string: bytes) -> str | None:
+    values = parse_qs(query_string.decode("latin-1")).get("token")
+    if not values or len(values[0]) > _MAX_TOKEN_LENGTH:
+        return None
+    return values[0]
+
+
+@database_sync_to_async
+def _active_user_for_token(key: str):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    """Sets ``scope["user"]`` from DRF's authtoken ``Token`` given as ``?token=<key>``.
+
+    A user already authenticated by an outer middleware (the session) is kept; otherwise an
+    unknown or inactive token leaves an ``AnonymousUser``. Use it inside channels'
+    ``AuthMiddlewareStack`` (see :func:`ChatAuthMiddlewareStack`). Keep the token out of the
+    server's access logs with :class:`psico_chat.logging.RedactTokenFilter`.
+    """
+
+    async def __call__(self, scope, receive, send):
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            key = _token_from_query_string(scope.get("query_string", b""))
+            token_user = await _active_user_for_token(key) if key else None
+            scope = dict(scope, user=token_user or user or AnonymousUser())
+        return await super().__call__(scope, receive, send)
+
+
+def ChatAuthMiddlewareStack(inner):  # noqa: N802  (named like channels' AuthMiddlewareStack)
+    """Session authentication first (cookies, session, user), then the query-string token."""
+    return AuthMiddlewareStack(TokenAuthMiddleware(inner))

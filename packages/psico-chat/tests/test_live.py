@@ -1,0 +1,245 @@
+"""Two real uvicorn processes sharing PostgreSQL and Redis, as in production.
+
+Skipped unless REDIS_URL is set and the database is PostgreSQL; with PSICO_REQUIRE_SERVICES=1
+(CI) a missing service fails the test instead, so it can never silently vanish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+import websockets
+from channels.db import database_sync_to_async
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+ORIGIN = "http://localhost"
+STARTUP_TIMEOUT = 60
+
+
+def _missing_services() -> str | None:
+    from django.db import connection
+
+    if not os.environ.get("REDIS_URL"):
+        return "REDIS_URL is not set"
+    if connection.vendor != "postgresql":
+        return f"the database is {connection.vendor}, not PostgreSQL"
+    return None
+
+
+@pytest.fixture
+def live_services():
+    reason = _missing_services()
+    if reason is None:
+        return
+    if os.environ.get("PSICO_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"PSICO_REQUIRE_SERVICES=1 but {reason}.")
+    pytest.skip(f"Needs PostgreSQL and Redis: {reason}.")
+
+
+def _test_database_url() -> str:
+    """The database pytest-django created for this run, which the servers must share."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    lines: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    def ws_url(self, appointment_id: int, token: str | None = None) -> str:
+        query = f"?token={token}" if token else ""
+        return f"ws://127.0.0.1:{self.port}/ws/chat/{appointment_id}/{query}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def read_output(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if "Uvicorn running on" in line:
+                self.ready.set()
+        self.ready.set()  # the process ended: stop waiting either way
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def two_servers(live_services, transactional_db):
+    """Two uvicorn processes serving tests.asgi on free ports; always stopped afterwards."""
+    servers: list[Server] = []
+    readers: list[threading.Thread] = []
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
+        ),
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": os.environ["REDIS_URL"],
+    }
+
+    def start() -> Server:
+        port = _free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tests.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "info",
+                "--no-use-colors",
+            ],
+            cwd=PACKAGE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        server = Server(process, port)
+        servers.append(server)
+        reader = threading.Thread(target=server.read_output, daemon=True)
+        reader.start()
+        readers.append(reader)
+        return server
+
+    try:
+        # Both start at once; each is ready when it prints its "Uvicorn running on" line.
+        started = [start(), start()]
+        for server in started:
+            if not server.ready.wait(STARTUP_TIMEOUT) or server.process.poll() is not None:
+                pytest.fail(f"uvicorn did not start:\n{server.output}")
+        yield started
+    finally:
+        for server in servers:
+            server.stop()
+        for reader in readers:
+            reader.join(timeout=30)
+
+
+async def recv(ws) -> dict:
+    return json.loads(await ws.recv())
+
+
+async def send_message(ws, text: str) -> dict:
+    await ws.send(json.dumps({"type": "chat.message", "message": text}))
+    frame = await recv(ws)
+    assert frame["type"] == "chat.message", frame
+    assert frame["message"] == text
+    return frame
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_two_servers_share_a_chat_and_resume_loses_nothing(two_servers, appointment):
+    from rest_framework.authtoken.models import Token
+
+    server_a, server_b = two_servers
+    tokens = await database_sync_to_async(
+        lambda: {
+            user.pk: Token.objects.get_or_create(user=user)[0].key
+            for user in (appointment.patient, appointment.psychologist)
+        }
+    )()
+    patient_token = tokens[appointment.patient.pk]
+    professional_token = tokens[appointment.psychologist.pk]
+    connect = websockets.connect
+
+    async with connect(
+        server_b.ws_url(appointment.pk, professional_token), origin=ORIGIN
+    ) as professional:
+        # Each participant on a different process: Redis carries the messages across.
+        patient = await connect(server_a.ws_url(appointment.pk, patient_token), origin=ORIGIN)
+        try:
+            greeting = await send_message(patient, "Hola desde el servidor A")
+            assert await recv(professional) == greeting
+            reply = await send_message(professional, "Hola desde el servidor B")
+            assert await recv(patient) == reply
+            await professional.send(json.dumps({"type": "typing"}))
+            assert (await recv(patient))["type"] == "typing"
+            last_seen = reply["id"]
+
+            server_a.stop()
+            with pytest.raises(websockets.ConnectionClosed):
+                await patient.recv()
+        finally:
+            await patient.close()
+
+        # While the patient is away: socket messages on B, and REST posts from both sides.
+        missed = [(await send_message(professional, f"Mientras tanto {n}"))["id"] for n in (1, 2)]
+        async with httpx.AsyncClient(base_url=server_b.http_url) as http:
+            for token, text in (
+                (patient_token, "Desde el móvil"),
+                (professional_token, "Recibido"),
+            ):
+                response = await http.post(
+                    f"/api/chat/{appointment.pk}/messages/",
+                    json={"message": text},
+                    headers={"Authorization": f"Token {token}"},
+                )
+                assert response.status_code == 201, response.text
+                missed.append(response.json()["id"])
+                assert (await recv(professional))["id"] == missed[-1]
+
+        async with connect(
+            server_b.ws_url(appointment.pk, patient_token), origin=ORIGIN
+        ) as patient:
+            await patient.send(json.dumps({"type": "resume", "after": last_seen}))
+            replayed = []
+            while (frame := await recv(patient))["type"] == "chat.message":
+                replayed.append(frame["id"])
+            probe = await send_message(patient, "¿Me leen?")
+            probe_received = await recv(professional)
+
+        assert replayed == missed
+        assert frame == {"type": "resume", "after": last_seen, "count": 4, "last_id": missed[-1]}
+        assert probe_received == probe
+
+    # A real client sees the 44xx close code, not a bare HTTP 403.
+    async with connect(server_b.ws_url(appointment.pk), origin=ORIGIN) as anonymous:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await anonymous.recv()
+    assert closed.value.rcvd.code == 4401
+
+    logs = server_a.output + server_b.output
+    assert "?token=[redacted]" in logs
+    assert patient_token not in logs and professional_token not in logs
