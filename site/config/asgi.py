@@ -4,10 +4,18 @@ Serve with ``uvicorn config.asgi:application`` from the ``site`` folder.
 """
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# WhiteNoise serves static files with a synchronous file iterator, which Django reads in a
+# worker thread under ASGI and warns about on every process. For the admin's and the API docs'
+# hashed, cached-forever assets that cost is accepted; nothing else here streams.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 
 # Set up Django (apps, models) before anything imports consumers or models.
 django_asgi_app = get_asgi_application()

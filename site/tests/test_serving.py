@@ -149,3 +149,5 @@ def test_uvicorn_serves_the_site_with_production_settings(server):
     assert "GET /healthz?token=[redacted]" in logs
     assert "/ws/chat/1/?token=[redacted]" in logs
     assert TOKEN not in logs
+    assert "Traceback" not in logs
+    assert "Warning" not in logs
