@@ -3,6 +3,7 @@
 Serve with ``uvicorn config.asgi:application`` from the ``site`` folder.
 """
 
+import logging
 import os
 import warnings
 
@@ -21,10 +22,16 @@ warnings.filterwarnings(
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from psico_chat.logging import RedactTokenFilter  # noqa: E402
 from psico_chat.middleware import ChatAuthMiddlewareStack  # noqa: E402
 from psico_chat.routing import websocket_urlpatterns  # noqa: E402
 
 from config.websocket import browser_origin_validator  # noqa: E402
+
+# Mobile clients put their token in the WebSocket URL, which uvicorn logs. The documented
+# --log-config file filters it; this covers a server started without that file too.
+for logger_name in ("uvicorn.error", "uvicorn.access"):
+    logging.getLogger(logger_name).addFilter(RedactTokenFilter())
 
 application = ProtocolTypeRouter(
     {

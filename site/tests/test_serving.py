@@ -151,3 +151,23 @@ def test_uvicorn_serves_the_site_with_production_settings(server):
     assert TOKEN not in logs
     assert "Traceback" not in logs
     assert "Warning" not in logs
+
+
+def test_tokens_are_redacted_even_without_the_log_config():
+    import logging
+
+    import config.asgi  # noqa: F401  (attaches the filters)
+
+    written: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: written.append(record.getMessage())
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        logger.warning(
+            '%s - "WebSocket %s" [accepted]', "127.0.0.1:5000", f"/ws/chat/1/?token={TOKEN}"
+        )
+    finally:
+        logger.removeHandler(handler)
+
+    assert written == ['127.0.0.1:5000 - "WebSocket /ws/chat/1/?token=[redacted]" [accepted]']
