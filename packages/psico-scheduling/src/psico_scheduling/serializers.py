@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from psico_accounts.serializers import ProfessionalPublicSerializer
 from rest_framework import serializers
 
 from .models import Appointment, BlockedDate, Weekday, WeeklyAvailability
@@ -115,30 +116,14 @@ class SearchPsychologistsQuerySerializer(serializers.Serializer):
     city = serializers.CharField(required=False)
 
 
-class SearchResultSpecializationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
+class PsychologistSearchResultSerializer(ProfessionalPublicSerializer):
+    """The public directory fields of a professional and the free slots of the searched date."""
 
+    available_slots = SlotSerializer(many=True, read_only=True)
 
-class PsychologistSearchResultSerializer(serializers.Serializer):
-    """Public fields of a professional and the free slots of the searched date."""
-
-    id = serializers.IntegerField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
-    city = serializers.CharField(source="professional_profile.city")
-    specializations = SearchResultSpecializationSerializer(
-        source="professional_profile.specializations.all", many=True
-    )
-    session_duration = serializers.IntegerField(source="professional_profile.session_duration")
-    consultation_fee = serializers.DecimalField(
-        source="professional_profile.consultation_fee",
-        max_digits=10,
-        decimal_places=2,
-        allow_null=True,
-    )
-    available_slots = SlotSerializer(many=True)
+    class Meta(ProfessionalPublicSerializer.Meta):
+        fields = [*ProfessionalPublicSerializer.Meta.fields, "available_slots"]
+        read_only_fields = fields
 
 
 # -- appointments --------------------------------------------------------------------------
