@@ -7,6 +7,7 @@ in-memory channel layer and emails printed to the console.
 
 from pathlib import Path
 
+import django
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -178,14 +179,34 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # e.g. smtp+tls://user%40gmail.com:app-password@smtp.gmail.com:587
 _email = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = _email.get("EMAIL_PORT") or 25
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+_email_timeout = env.int("EMAIL_TIMEOUT", default=10)
+if django.VERSION >= (6, 1):
+    # Django 6.1 replaces EMAIL_BACKEND and the EMAIL_* connection settings with MAILERS.
+    _options = {}
+    if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        _options = {
+            "host": _email["EMAIL_HOST"],
+            "port": _email["EMAIL_PORT"],
+            "username": _email["EMAIL_HOST_USER"],
+            "password": _email["EMAIL_HOST_PASSWORD"],
+            "use_tls": _email.get("EMAIL_USE_TLS", False),
+            "use_ssl": _email.get("EMAIL_USE_SSL", False),
+            "timeout": _email_timeout,
+        }
+    elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+        _options = {"file_path": _email["EMAIL_FILE_PATH"]}
+    MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _options}}
+else:
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = _email_timeout
+    if _email.get("EMAIL_FILE_PATH"):
+        EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Psico <no-reply@psico.local>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://psico.example.com",
     "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
     "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_URL": "smtp+tls://clinic%40gmail.com:app-password@smtp.gmail.com:587",
 }
 
 

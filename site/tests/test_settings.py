@@ -44,6 +44,23 @@ SETTINGS_ENV = (
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "-production-only-" + "x" * 20}
 
 
+def mail_settings(settings: dict) -> dict:
+    """The default mailer's backend and connection, from MAILERS (Django 6.1+) or EMAIL_*."""
+    if "MAILERS" in settings:
+        default = settings["MAILERS"]["default"]
+        return {"backend": default["BACKEND"], **default["OPTIONS"]}
+    return {
+        "backend": settings["EMAIL_BACKEND"],
+        "host": settings["EMAIL_HOST"],
+        "port": settings["EMAIL_PORT"],
+        "username": settings["EMAIL_HOST_USER"],
+        "password": settings["EMAIL_HOST_PASSWORD"],
+        "use_tls": settings["EMAIL_USE_TLS"],
+        "use_ssl": settings["EMAIL_USE_SSL"],
+        "timeout": settings["EMAIL_TIMEOUT"],
+    }
+
+
 @pytest.fixture
 def load_settings(monkeypatch):
     """Evaluates config/settings.py afresh under the given environment; returns its names."""
@@ -68,7 +85,7 @@ def test_development_defaults_need_no_environment(load_settings):
     assert settings["CHANNEL_LAYERS"]["default"]["BACKEND"] == (
         "channels.layers.InMemoryChannelLayer"
     )
-    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert mail_settings(settings)["backend"] == "django.core.mail.backends.console.EmailBackend"
     assert settings["SECRET_KEY"]
     assert settings["TIME_ZONE"] == "America/La_Paz"
     assert settings["LANGUAGE_CODE"] == "es"
@@ -163,12 +180,16 @@ def test_gmail_smtp_from_email_url(load_settings):
         DEBUG="1", EMAIL_URL="smtp+tls://clinic%40gmail.com:abcdefghijklmnop@smtp.gmail.com:587"
     )
 
-    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert (settings["EMAIL_HOST"], settings["EMAIL_PORT"]) == ("smtp.gmail.com", 587)
-    assert settings["EMAIL_HOST_USER"] == "clinic@gmail.com"
-    assert settings["EMAIL_HOST_PASSWORD"] == "abcdefghijklmnop"
-    assert settings["EMAIL_USE_TLS"] is True
-    assert settings["EMAIL_USE_SSL"] is False
+    assert mail_settings(settings) == {
+        "backend": "django.core.mail.backends.smtp.EmailBackend",
+        "host": "smtp.gmail.com",
+        "port": 587,
+        "username": "clinic@gmail.com",
+        "password": "abcdefghijklmnop",
+        "use_tls": True,
+        "use_ssl": False,
+        "timeout": 10,
+    }
 
 
 def test_throttle_rates_and_cors_origins_from_environment(load_settings):
