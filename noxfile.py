@@ -24,6 +24,9 @@ SCHEMA_CONSTRAINTS = SITE / "schema-constraints.txt"
 
 nox.options.sessions = ["demo"]
 nox.options.reuse_existing_virtualenvs = True
+# pip rebuilds a local directory on every install; uv would reuse a cached wheel of an older
+# state of packages/ (it keys local builds on pyproject.toml's modification time).
+nox.options.default_venv_backend = "virtualenv"
 
 
 def install_site(session: nox.Session, *extra: str, extras: str = "") -> None:
