@@ -1,0 +1,690 @@
+"""Who may do what, route by route (OWASP API1 object level, API3 property level, API5 function
+level authorization).
+
+``MATRIX`` lists every route of the site's URLconf with every method its view answers, and for
+each one the exact status every actor gets. ``test_every_route_and_method_is_in_the_matrix``
+walks the real URLconf, so a new route or a new action cannot slip in without a row here.
+
+Actors: anonymous; the owners (the appointment's ``patient`` and ``professional``, who also own
+their profiles, availability and blocked dates); ``other_patient`` and ``other_professional``,
+who own nothing here; and ``admin`` (clinic administrator, not a participant of anything).
+Each case runs on a fresh database, so a mutation in one never leaks into another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+ACTORS = ("anonymous", "patient", "professional", "other_patient", "other_professional", "admin")
+EVERYONE = dict.fromkeys(ACTORS, 200)
+
+
+def statuses(default: int, **overrides: int) -> dict[str, int]:
+    return {actor: overrides.get(actor, default) for actor in ACTORS}
+
+
+def signed_in(status: int, **overrides: int) -> dict[str, int]:
+    """``status`` for every signed-in actor, 401 for the anonymous one."""
+    return statuses(status, anonymous=401, **overrides)
+
+
+def only(status: int, *allowed: str, denied: int = 403, **overrides: int) -> dict[str, int]:
+    """``status`` for the ``allowed`` actors, ``denied`` for the others, 401 when anonymous."""
+    result = {actor: (status if actor in allowed else denied) for actor in ACTORS}
+    result["anonymous"] = 401
+    result.update(overrides)
+    return result
+
+
+# --- The world every case starts from ------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    appointment: Any
+    past_appointment: Any
+    rule: Any
+    blocked: Any
+    message: Any
+    slot_date: dt.date
+    slot_time: str
+
+    def user(self, actor: str):
+        return self.users.get(actor)
+
+
+def next_weekday(weekday: int, *, at_least_days: int = 2) -> dt.date:
+    day = timezone.localdate() + dt.timedelta(days=at_least_days)
+    while day.weekday() != weekday:
+        day += dt.timedelta(days=1)
+    return day
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in the cache; each case starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(db, settings) -> World:
+    from psico_accounts.testing.factories import (
+        AdminFactory,
+        PatientFactory,
+        ProfessionalFactory,
+    )
+    from psico_chat.testing.factories import ChatMessageFactory
+    from psico_scheduling.models import AppointmentStatus
+    from psico_scheduling.testing.factories import (
+        AppointmentFactory,
+        BlockedDateFactory,
+        WeeklyAvailabilityFactory,
+    )
+
+    # Production hashing costs seconds per case; the matrix is about who may, not about hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    users = {
+        "patient": PatientFactory(),
+        "professional": ProfessionalFactory(),
+        "other_patient": PatientFactory(),
+        "other_professional": ProfessionalFactory(),
+        "admin": AdminFactory(),
+    }
+    professional = users["professional"]
+    slot_date = next_weekday(2)
+    rule = WeeklyAvailabilityFactory(
+        psychologist=professional,
+        day_of_week=slot_date.weekday(),
+        start_time=dt.time(8),
+        end_time=dt.time(18),
+    )
+    start = timezone.make_aware(dt.datetime.combine(slot_date, dt.time(9)))
+    appointment = AppointmentFactory(
+        patient=users["patient"],
+        psychologist=professional,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        status=AppointmentStatus.PENDING,
+    )
+    started = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
+    past_appointment = AppointmentFactory(
+        patient=users["patient"],
+        psychologist=professional,
+        start=started,
+        end=started + dt.timedelta(hours=1),
+        status=AppointmentStatus.CONFIRMED,
+    )
+    blocked = BlockedDateFactory(
+        psychologist=professional, date=slot_date + dt.timedelta(days=7), reason="Congreso"
+    )
+    message = ChatMessageFactory(appointment=appointment, sender=users["patient"])
+    return World(
+        users=users,
+        appointment=appointment,
+        past_appointment=past_appointment,
+        rule=rule,
+        blocked=blocked,
+        message=message,
+        slot_date=slot_date,
+        slot_time="11:00",
+    )
+
+
+# --- The matrix ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    route: str
+    expect: dict[str, int]
+    path: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
+    query: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
+    body: Callable[[World, str], dict[str, Any] | None] = field(default=lambda world, actor: None)
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} /{self.route}"
+
+
+def own_appointment(world: World) -> dict[str, Any]:
+    return {"pk": world.appointment.pk}
+
+
+def started_appointment(world: World) -> dict[str, Any]:
+    return {"pk": world.past_appointment.pk}
+
+
+def chat_of_appointment(world: World) -> dict[str, Any]:
+    return {"appointment_id": world.appointment.pk}
+
+
+def register_body(world: World, actor: str) -> dict[str, Any]:
+    return {
+        "email": f"nuevo-{actor}@example.com",
+        "password": "Otra-clave-segura-2024",
+        "first_name": "Nueva",
+        "last_name": "Paciente",
+        "ci": "9876543",
+    }
+
+
+def login_body(world: World, actor: str) -> dict[str, Any]:
+    from psico_accounts.testing.factories import TEST_PASSWORD
+
+    return {"email": world.users["patient"].email, "password": TEST_PASSWORD}
+
+
+def password_change_body(world: World, actor: str) -> dict[str, Any]:
+    from psico_accounts.testing.factories import TEST_PASSWORD
+
+    return {"old_password": TEST_PASSWORD, "new_password": "Una-clave-nueva-2024"}
+
+
+def booking_body(world: World, actor: str) -> dict[str, Any]:
+    return {
+        "psychologist": world.users["professional"].pk,
+        "appointment_date": world.slot_date.isoformat(),
+        "start_time": world.slot_time,
+        "reason": "Primera consulta",
+    }
+
+
+def admin_user_body(world: World, actor: str) -> dict[str, Any]:
+    return {
+        "email": "nueva-psicologa@example.com",
+        "password": "Otra-clave-segura-2024",
+        "first_name": "Nueva",
+        "last_name": "Psicóloga",
+        "user_type": "professional",
+        "ci": "7654321",
+    }
+
+
+def slots_query(world: World) -> dict[str, Any]:
+    return {"psychologist": world.users["professional"].pk, "date": world.slot_date.isoformat()}
+
+
+APPOINTMENT = "api/appointments/appointments/<pk>/"
+# Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
+# services: "the professional (or a clinic admin)"); they are never chat participants.
+PARTICIPANTS_AND_ADMIN = only(200, "patient", "professional", "admin", denied=404)
+PROFESSIONAL_ACTION = only(
+    200, "professional", "admin", patient=403, other_patient=404, other_professional=404
+)
+
+MATRIX: list[Case] = [
+    # --- accounts: authentication --------------------------------------------------------
+    Case("post", "api/auth/register/", statuses(201), body=register_body),
+    Case("post", "api/auth/login/", EVERYONE, body=login_body),
+    Case("post", "api/auth/logout/", signed_in(204)),
+    Case(
+        "post",
+        "api/auth/password-reset/",
+        EVERYONE,
+        body=lambda world, actor: {"email": world.users["patient"].email},
+    ),
+    Case(
+        "post",
+        "api/auth/password-reset/confirm/",
+        statuses(400),
+        body=lambda world, actor: {"uid": "MQ", "token": "bad", "new_password": "Xy-12345678"},
+        note="a made-up token is refused for everyone; the flow itself is tested in the package",
+    ),
+    Case("post", "api/auth/password-change/", signed_in(200), body=password_change_body),
+    # --- accounts: users -----------------------------------------------------------------
+    Case("get", "api/users/me/", signed_in(200)),
+    Case("patch", "api/users/me/", signed_in(200), body=lambda world, actor: {"first_name": "X"}),
+    Case("get", "api/users/", only(200, "admin")),
+    Case("post", "api/users/", only(201, "admin"), body=admin_user_body),
+    Case(
+        "get", "api/users/<pk>/", only(200, "admin"), path=lambda w: {"pk": w.users["patient"].pk}
+    ),
+    Case(
+        "put",
+        "api/users/<pk>/",
+        only(200, "admin"),
+        path=lambda w: {"pk": w.users["other_patient"].pk},
+        body=lambda world, actor: {
+            "email": world.users["other_patient"].email,
+            "first_name": "Otra",
+            "last_name": "Persona",
+            "user_type": "patient",
+        },
+    ),
+    Case(
+        "patch",
+        "api/users/<pk>/",
+        only(200, "admin"),
+        path=lambda w: {"pk": w.users["patient"].pk},
+        body=lambda world, actor: {"first_name": "Cambiado"},
+    ),
+    Case(
+        "delete",
+        "api/users/<pk>/",
+        only(204, "admin"),
+        path=lambda w: {"pk": w.users["other_patient"].pk},
+    ),
+    # --- accounts: professionals ---------------------------------------------------------
+    Case("get", "api/professionals/", EVERYONE),
+    Case("get", "api/professionals/specializations/", EVERYONE),
+    Case(
+        "get",
+        "api/professionals/<pk>/",
+        EVERYONE,
+        path=lambda w: {"pk": w.users["professional"].pk},
+    ),
+    Case("get", "api/professionals/me/", only(200, "professional", "other_professional")),
+    Case(
+        "patch",
+        "api/professionals/me/",
+        only(200, "professional", "other_professional"),
+        body=lambda world, actor: {"city": "Cochabamba"},
+    ),
+    # --- scheduling: availability and blocked dates ---------------------------------------
+    Case(
+        "get",
+        "api/appointments/availability/",
+        EVERYONE,
+        query=lambda w: {"psychologist": w.users["professional"].pk},
+    ),
+    Case(
+        "post",
+        "api/appointments/availability/",
+        only(201, "professional", "other_professional"),
+        body=lambda world, actor: {"day_of_week": 6, "start_time": "09:00", "end_time": "12:00"},
+    ),
+    Case(
+        "get",
+        "api/appointments/availability/<pk>/",
+        only(200, "professional", other_professional=404),
+        path=lambda w: {"pk": w.rule.pk},
+    ),
+    Case(
+        "patch",
+        "api/appointments/availability/<pk>/",
+        only(200, "professional", other_professional=404),
+        path=lambda w: {"pk": w.rule.pk},
+        body=lambda world, actor: {"is_active": False},
+    ),
+    Case(
+        "delete",
+        "api/appointments/availability/<pk>/",
+        only(204, "professional", other_professional=404),
+        path=lambda w: {"pk": w.rule.pk},
+    ),
+    Case("get", "api/appointments/blocked-dates/", only(200, "professional", "other_professional")),
+    Case(
+        "post",
+        "api/appointments/blocked-dates/",
+        only(201, "professional", "other_professional"),
+        body=lambda world, actor: {
+            "date": (world.slot_date + dt.timedelta(days=14)).isoformat(),
+            "reason": "Vacaciones",
+        },
+    ),
+    Case(
+        "get",
+        "api/appointments/blocked-dates/<pk>/",
+        only(200, "professional", other_professional=404),
+        path=lambda w: {"pk": w.blocked.pk},
+    ),
+    Case(
+        "delete",
+        "api/appointments/blocked-dates/<pk>/",
+        only(204, "professional", other_professional=404),
+        path=lambda w: {"pk": w.blocked.pk},
+    ),
+    # --- scheduling: public search --------------------------------------------------------
+    Case("get", "api/appointments/available-slots/", EVERYONE, query=slots_query),
+    Case(
+        "get",
+        "api/appointments/search-psychologists/",
+        EVERYONE,
+        query=lambda w: {"date": w.slot_date.isoformat()},
+    ),
+    # --- scheduling: appointments ---------------------------------------------------------
+    Case("get", "api/appointments/appointments/", signed_in(200)),
+    Case(
+        "post",
+        "api/appointments/appointments/",
+        only(201, "patient", "other_patient"),
+        body=booking_body,
+    ),
+    Case("get", APPOINTMENT, PARTICIPANTS_AND_ADMIN, path=own_appointment),
+    Case(
+        "patch",
+        APPOINTMENT,
+        # The reason is the patient's words: the professional may reschedule, not rewrite it.
+        only(200, "patient", "admin", professional=403, other_patient=404, other_professional=404),
+        path=own_appointment,
+        body=lambda world, actor: {"reason": "Prefiero hablar de ansiedad"},
+    ),
+    Case("post", APPOINTMENT + "confirm/", PROFESSIONAL_ACTION, path=own_appointment),
+    Case(
+        "post",
+        APPOINTMENT + "cancel/",
+        PARTICIPANTS_AND_ADMIN,
+        path=own_appointment,
+        body=lambda world, actor: {"reason": "Viaje imprevisto"},
+    ),
+    Case("post", APPOINTMENT + "complete/", PROFESSIONAL_ACTION, path=started_appointment),
+    Case("post", APPOINTMENT + "no-show/", PROFESSIONAL_ACTION, path=started_appointment),
+    # --- chat --------------------------------------------------------------------------------
+    Case(
+        "get",
+        "api/chat/<appointment_id>/messages/",
+        only(200, "patient", "professional", denied=404),
+        path=chat_of_appointment,
+    ),
+    Case(
+        "post",
+        "api/chat/<appointment_id>/messages/",
+        only(201, "patient", "professional", denied=404),
+        path=chat_of_appointment,
+        body=lambda world, actor: {"message": "¿Podemos empezar diez minutos antes?"},
+    ),
+    # --- site ----------------------------------------------------------------------------------
+    Case("get", "api/schema/", EVERYONE),
+    Case("get", "api/docs/", EVERYONE),
+    Case("get", "api/redoc/", EVERYONE),
+    Case("get", "healthz", EVERYONE),
+    Case("get", "healthz/", EVERYONE),
+]
+
+# Routes whose access is Django's own (the admin site, tested below as a whole) or that only
+# serve files.
+NOT_IN_MATRIX = re.compile(r"^(admin/|media/|static/|\^media/|\^static/)")
+
+
+# --- Walking the URLconf -------------------------------------------------------------------
+
+_FORMAT_SUFFIX = re.compile(r"\\?\.\(\?P<format>[^)]*\)/?")
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def normalize(route: str) -> str:
+    """``^appointments/(?P<pk>[^/.]+)/$`` and ``<int:pk>`` both read ``<pk>``."""
+    route = _FORMAT_SUFFIX.sub("", route)
+    route = _REGEX_GROUP.sub(r"<\1>", route)
+    route = _CONVERTER.sub(r"<\1>", route)
+    return route.replace("^", "").replace("$", "").replace("\\", "")
+
+
+def iter_routes(patterns, prefix: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from iter_routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield normalize(prefix + str(pattern.pattern)), pattern.callback
+
+
+def answered_methods(callback) -> set[str]:
+    """The HTTP methods a view answers with something other than 405."""
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return {method for method in actions if method not in ("head", "options")}
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is not None:
+        return {
+            method
+            for method in view_class.http_method_names
+            if method not in ("head", "options", "trace") and hasattr(view_class, method)
+        }
+    # Function views (healthz) declare theirs through require_* decorators; GET is enough here.
+    return {"get"}
+
+
+def site_routes() -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for route, callback in iter_routes(get_resolver().url_patterns):
+        if NOT_IN_MATRIX.match(route):
+            continue
+        routes.setdefault(route, set()).update(answered_methods(callback))
+    return routes
+
+
+def test_every_route_and_method_is_in_the_matrix():
+    in_matrix = {(case.route, case.method) for case in MATRIX}
+    in_urlconf = {(route, method) for route, methods in site_routes().items() for method in methods}
+    assert sorted(in_urlconf - in_matrix) == [], "routes/methods with no row in MATRIX"
+    assert sorted(in_matrix - in_urlconf) == [], "MATRIX rows for routes the site doesn't have"
+
+
+# --- Running the matrix --------------------------------------------------------------------
+
+
+def build_path(case: Case, world: World) -> str:
+    path = "/" + case.route
+    for name, value in case.path(world).items():
+        path = path.replace(f"<{name}>", str(value))
+    assert "<" not in path, f"unfilled parameter in {path}"
+    return path
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("case", MATRIX, ids=lambda case: case.id)
+def test_access(case: Case, actor: str, world: World, api_client_for):
+    client = api_client_for(world.user(actor))
+    path = build_path(case, world)
+    body = case.body(world, actor)
+    query = case.query(world)
+    if case.method == "get":
+        response = client.get(path, query)
+    else:
+        if query:
+            from urllib.parse import urlencode
+
+            path = f"{path}?{urlencode(query)}"
+        response = getattr(client, case.method)(path, body, format="json")
+    expected = case.expect[actor]
+    detail = getattr(response, "data", None) or response.content[:300]
+    assert response.status_code == expected, f"{actor}: {response.status_code} {detail}"
+
+
+def test_matrix_rows_are_unique():
+    ids = [case.id for case in MATRIX]
+    assert len(set(ids)) == len(ids), "two rows for one route and method"
+
+
+# --- The admin site --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("anonymous", 302),
+        ("patient", 302),
+        ("professional", 302),
+        ("admin", 200),
+    ],
+)
+def test_admin_site_is_for_staff_only(client, world: World, actor: str, expected: int):
+    user = world.user(actor)
+    if user is not None:
+        client.force_login(user)
+    response = client.get("/admin/psico_scheduling/appointment/")
+    assert response.status_code == expected
+    if expected == 302:
+        assert "/admin/login/" in response["Location"]
+
+
+# --- Fields no client may write (API3: mass assignment) ---------------------------------------
+
+
+@pytest.mark.parametrize("user_type", ["professional", "admin"])
+def test_registration_cannot_choose_a_privileged_role(world, api_client_for, user_type):
+    from psico_accounts.models import User
+
+    body = register_body(world, "anonymous") | {"user_type": user_type}
+    response = api_client_for(None).post("/api/auth/register/", body, format="json")
+    assert response.status_code == 400
+    assert "user_type" in response.data
+    assert not User.objects.filter(email=body["email"]).exists()
+
+
+def test_registration_ignores_staff_flags(world, api_client_for):
+    from psico_accounts.models import User
+
+    body = register_body(world, "anonymous") | {
+        "is_staff": True,
+        "is_superuser": True,
+        "email_verified": True,
+    }
+    response = api_client_for(None).post("/api/auth/register/", body, format="json")
+    assert response.status_code in (201, 400)
+    user = User.objects.filter(email=body["email"]).first()
+    if user is not None:
+        assert (user.user_type, user.is_staff, user.is_superuser, user.email_verified) == (
+            "patient",
+            False,
+            False,
+            False,
+        )
+
+
+@pytest.mark.parametrize("actor", ["patient", "professional"])
+def test_own_user_privileged_fields_are_read_only(world, api_client_for, actor):
+    user = world.user(actor)
+    before = (user.user_type, user.email, user.is_staff, user.is_superuser, user.email_verified)
+    response = api_client_for(user).patch(
+        "/api/users/me/",
+        {
+            "user_type": "admin",
+            "email": "otro@example.com",
+            "is_staff": True,
+            "is_superuser": True,
+            "email_verified": True,
+            "is_active": False,
+        },
+        format="json",
+    )
+    assert response.status_code in (200, 400)
+    user.refresh_from_db()
+    after = (user.user_type, user.email, user.is_staff, user.is_superuser, user.email_verified)
+    assert after == before
+    assert user.is_active
+
+
+def test_patient_cannot_set_status_or_swap_people_on_an_appointment(world, api_client_for):
+    appointment = world.appointment
+    response = api_client_for(world.users["patient"]).patch(
+        f"/api/appointments/appointments/{appointment.pk}/",
+        {
+            "status": "completed",
+            "psychologist": world.users["other_professional"].pk,
+            "patient": world.users["other_patient"].pk,
+            "cancelled_by": world.users["admin"].pk,
+            "is_late_cancellation": True,
+        },
+        format="json",
+    )
+    assert response.status_code in (200, 400)
+    appointment.refresh_from_db()
+    assert appointment.status == "pending"
+    assert appointment.psychologist == world.users["professional"]
+    assert appointment.patient == world.users["patient"]
+    assert appointment.cancelled_by is None
+    assert appointment.is_late_cancellation is False
+
+
+def test_professional_cannot_set_status_through_patch(world, api_client_for):
+    appointment = world.past_appointment
+    response = api_client_for(world.users["professional"]).patch(
+        f"/api/appointments/appointments/{appointment.pk}/",
+        {"status": "no_show", "patient": world.users["other_patient"].pk},
+        format="json",
+    )
+    assert response.status_code in (200, 400)
+    appointment.refresh_from_db()
+    assert appointment.status == "confirmed"
+    assert appointment.patient == world.users["patient"]
+
+
+def test_booking_is_always_for_the_signed_in_patient_and_pending(world, api_client_for):
+    from psico_scheduling.models import Appointment
+
+    body = booking_body(world, "patient") | {
+        "patient": world.users["other_patient"].pk,
+        "status": "confirmed",
+    }
+    response = api_client_for(world.users["patient"]).post(
+        "/api/appointments/appointments/", body, format="json"
+    )
+    assert response.status_code == 201, response.data
+    booked = Appointment.objects.get(pk=response.data["id"])
+    assert booked.patient == world.users["patient"]
+    assert booked.status == "pending"
+
+
+def test_a_patient_cannot_be_booked_as_the_psychologist(world, api_client_for):
+    body = booking_body(world, "patient") | {"psychologist": world.users["other_patient"].pk}
+    response = api_client_for(world.users["patient"]).post(
+        "/api/appointments/appointments/", body, format="json"
+    )
+    assert response.status_code in (400, 404)
+
+
+def test_availability_and_blocked_dates_belong_to_the_signed_in_professional(world, api_client_for):
+    from psico_scheduling.models import BlockedDate, WeeklyAvailability
+
+    professional = world.users["professional"]
+    other = world.users["other_professional"]
+    client = api_client_for(professional)
+    rule = client.post(
+        "/api/appointments/availability/",
+        {"psychologist": other.pk, "day_of_week": 6, "start_time": "09:00", "end_time": "10:00"},
+        format="json",
+    )
+    blocked = client.post(
+        "/api/appointments/blocked-dates/",
+        {
+            "psychologist": other.pk,
+            "date": (world.slot_date + dt.timedelta(days=21)).isoformat(),
+        },
+        format="json",
+    )
+    assert (rule.status_code, blocked.status_code) == (201, 201)
+    assert WeeklyAvailability.objects.get(pk=rule.data["id"]).psychologist == professional
+    assert BlockedDate.objects.get(pk=blocked.data["id"]).psychologist == professional
+    assert not WeeklyAvailability.objects.filter(psychologist=other).exists()
+
+
+def test_chat_sender_is_always_the_signed_in_user(world, api_client_for):
+    from psico_chat.models import ChatMessage
+
+    response = api_client_for(world.users["patient"]).post(
+        f"/api/chat/{world.appointment.pk}/messages/",
+        {
+            "message": "Mensaje",
+            "sender": world.users["professional"].pk,
+            "appointment": world.past_appointment.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.data
+    stored = ChatMessage.objects.get(pk=response.data["id"])
+    assert stored.sender == world.users["patient"]
+    assert stored.appointment == world.appointment
+
+
+def test_admin_deleting_a_user_with_history_is_not_a_server_error(world, api_client_for):
+    response = api_client_for(world.users["admin"]).delete(
+        f"/api/users/{world.users['patient'].pk}/"
+    )
+    assert response.status_code < 500
