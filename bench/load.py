@@ -201,7 +201,12 @@ async def storm(base_url: str, bookings: list[Booking], tokens: list[str], size:
     import httpx
 
     clients = size["clients"]
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # uvicorn closes a keep-alive connection after 5 idle seconds, httpx's default expiry too:
+    # a POST sent on a connection the server is closing at that moment fails without retry.
+    # Expiring first on the client side leaves the server's behaviour as the only thing tested.
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(
         base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
     ) as client:
