@@ -35,6 +35,9 @@ def production_env(tmp_path):
         STATIC_ROOT=str(tmp_path / "staticfiles"),
         MEDIA_ROOT=str(tmp_path / "media"),
     )
+    if os.environ.get("REDIS_URL"):
+        # The two workers then share the production channel layer, as deployed.
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
     for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         result = subprocess.run(
             [sys.executable, "manage.py", *step],
