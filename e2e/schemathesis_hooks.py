@@ -1,0 +1,25 @@
+"""Schemathesis hooks for the e2e fuzz runs (loaded through SCHEMATHESIS_HOOKS).
+
+The only hook keeps a run's own identity alive. An admin may edit or delete any user, itself
+included, and schemathesis learns the admin's id from ``GET /api/users/me/``; a run that deleted
+or deactivated its own account would spend the rest of its cases on 401s and test nothing.
+Every other user stays fair game.
+"""
+
+from __future__ import annotations
+
+import os
+
+import schemathesis
+
+SELF_ID = os.environ.get("PSICO_FUZZ_SELF_ID", "")
+CHANGES_A_USER = {"DELETE", "PUT", "PATCH"}
+
+
+@schemathesis.hook
+def filter_case(context, case) -> bool:
+    if not SELF_ID or case.operation.path != "/api/users/{id}/":
+        return True
+    if case.method.upper() not in CHANGES_A_USER:
+        return True
+    return str((case.path_parameters or {}).get("id")) != SELF_ID

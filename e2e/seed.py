@@ -1,0 +1,136 @@
+"""Seeds the end-to-end database and prints what the tests need as one JSON line.
+
+Run from ``site/`` with ``DJANGO_SETTINGS_MODULE=config.settings`` (the live-server fixture does).
+Accounts come from the packages' own factories, so they look exactly like the ones the unit
+tests use; the chat message goes through the chat service, like every other entry point.
+
+Two sets of accounts: the ``fuzz_*`` ones belong to schemathesis, which may rename, re-profile,
+deactivate or delete them at will; the others stay intact for the generated client and the
+browser. The fuzz accounts get ids far above the small integers a fuzzer draws first, so an admin
+run does not lock itself out by chance; the ids it should reach are listed in ``fuzz_known``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from psico_accounts.testing.factories import (  # noqa: E402
+    TEST_PASSWORD,
+    AdminFactory,
+    PatientFactory,
+    ProfessionalFactory,
+    SpecializationFactory,
+)
+from psico_chat.services import message_send  # noqa: E402
+from psico_scheduling.testing.factories import (  # noqa: E402
+    AppointmentFactory,
+    BlockedDateFactory,
+    WeeklyAvailabilityFactory,
+)
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+EVERY_DAY = range(7)
+FUZZ_IDS_FROM = 900_000
+
+
+def working_every_day(user) -> None:
+    for day in EVERY_DAY:
+        WeeklyAvailabilityFactory(
+            psychologist=user, day_of_week=day, start_time=dt.time(8), end_time=dt.time(20)
+        )
+
+
+def appointment_in_two_days(*, patient, psychologist, hour: int):
+    local = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    day = timezone.localdate() + dt.timedelta(days=2)
+    start = dt.datetime.combine(day, dt.time(hour), tzinfo=local)
+    return AppointmentFactory(
+        patient=patient, psychologist=psychologist, start=start, end=start + dt.timedelta(hours=1)
+    )
+
+
+def describe(user) -> dict:
+    token, _ = Token.objects.get_or_create(user=user)
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "password": TEST_PASSWORD,
+        "token": token.key,
+        "user_type": user.user_type,
+    }
+
+
+def main() -> None:
+    specialization = SpecializationFactory(name="Terapia cognitivo-conductual")
+    accounts = {
+        "patient": PatientFactory(email="paciente@e2e.psico.test", first_name="Ana"),
+        "patient2": PatientFactory(email="paciente2@e2e.psico.test"),
+        "professional": ProfessionalFactory(
+            email="psicologa@e2e.psico.test", first_name="Lucía", last_name="Mamani"
+        ),
+        "professional2": ProfessionalFactory(email="psicologo2@e2e.psico.test"),
+        "admin": AdminFactory(email="admin@e2e.psico.test"),
+        "fuzz_patient": PatientFactory(id=FUZZ_IDS_FROM + 1, email="fuzz-paciente@e2e.psico.test"),
+        "fuzz_professional": ProfessionalFactory(
+            id=FUZZ_IDS_FROM + 2, email="fuzz-psicologa@e2e.psico.test"
+        ),
+        "fuzz_admin": AdminFactory(id=FUZZ_IDS_FROM + 3, email="fuzz-admin@e2e.psico.test"),
+    }
+    # Users the admin run may edit or delete without hurting anyone else's run.
+    expendable = [
+        PatientFactory(id=FUZZ_IDS_FROM + 10 + n, email=f"fuzz-prescindible{n}@e2e.psico.test")
+        for n in range(2)
+    ]
+    for key in ("professional", "professional2", "fuzz_professional"):
+        professional = accounts[key]
+        professional.professional_profile.specializations.add(specialization)
+        working_every_day(professional)
+
+    appointment = appointment_in_two_days(
+        patient=accounts["patient"], psychologist=accounts["professional"], hour=9
+    )
+    fuzz_appointment = appointment_in_two_days(
+        patient=accounts["fuzz_patient"], psychologist=accounts["fuzz_professional"], hour=9
+    )
+    fuzz_blocked = BlockedDateFactory(psychologist=accounts["fuzz_professional"])
+    first_message = message_send(
+        appointment=appointment,
+        sender=accounts["professional"],
+        content="Hola Ana, te espero el jueves.",
+    )
+
+    print(
+        json.dumps(
+            {
+                "accounts": {key: describe(user) for key, user in accounts.items()},
+                "ids": {
+                    "appointment": appointment.pk,
+                    "fuzz_appointment": fuzz_appointment.pk,
+                    "first_message": first_message.pk,
+                    "specialization": specialization.pk,
+                    "fuzz_known": [
+                        fuzz_appointment.pk,
+                        fuzz_blocked.pk,
+                        accounts["fuzz_professional"].pk,
+                        accounts["fuzz_patient"].pk,
+                        *[user.pk for user in expendable],
+                        *accounts["fuzz_professional"].availability_rules.values_list(
+                            "pk", flat=True
+                        )[:2],
+                    ],
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
