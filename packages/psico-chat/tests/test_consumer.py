@@ -88,6 +88,24 @@ async def test_an_unknown_token_closes_with_4401(refusal_code, appointment):
     assert await refusal_code(appointment.pk, token="0" * 40) == 4401
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        # A NUL byte: PostgreSQL refuses it in text with DataError if it reaches a query.
+        "%00",
+        "%00" + "0" * 39,
+        "not-a-token",
+        # Token keys are lower-case hexadecimal; these have the right length only.
+        "g" * 40,
+        "A" * 40,
+        "0" * 41,
+        "0" * 500,
+    ],
+)
+async def test_a_malformed_token_closes_with_4401(refusal_code, appointment, token):
+    assert await refusal_code(appointment.pk, token=token) == 4401
+
+
 async def test_the_token_of_an_inactive_user_closes_with_4401(refusal_code, appointment):
     patient = appointment.patient
     patient.is_active = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
@@ -9,13 +10,15 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
-# DRF's keys are 40 characters; anything much longer is not worth a query.
-_MAX_TOKEN_LENGTH = 64
+# DRF's keys are 40 hexadecimal digits (Token.generate_key). Anything else can name no token,
+# and is refused before the query: PostgreSQL rejects some text outright (a NUL byte raises
+# DataError), which would fail the handshake with a 500 instead of closing with 4401.
+_TOKEN_KEY = re.compile(r"[0-9a-f]{40}")
 
 
 def _token_from_query_string(query_string: bytes) -> str | None:
     values = parse_qs(query_string.decode("latin-1")).get("token")
-    if not values or len(values[0]) > _MAX_TOKEN_LENGTH:
+    if not values or not _TOKEN_KEY.fullmatch(values[0]):
         return None
     return values[0]
 
