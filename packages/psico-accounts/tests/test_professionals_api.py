@@ -98,6 +98,14 @@ def test_directory_filters_by_specialization_id_or_slug(api_client_for, director
     assert _ids(client.get(DIRECTORY, {"specialization": "no-existe"})) == []
 
 
+@pytest.mark.parametrize("value", ["²", "٣", "9" * 30])
+def test_a_specialization_that_only_looks_like_an_id_finds_nobody(api_client_for, directory, value):
+    response = api_client_for(None).get(DIRECTORY, {"specialization": value})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
 def test_directory_filters_by_city_ignoring_case(api_client_for, directory):
     response = api_client_for(None).get(DIRECTORY, {"city": "sucre"})
     assert _ids(response) == [directory["lucia"].pk]
@@ -131,6 +139,44 @@ def test_directory_search(api_client_for, directory, words, expected):
 def test_directory_ordering(api_client_for, directory, ordering, expected):
     response = api_client_for(None).get(DIRECTORY, {"ordering": ordering})
     assert _ids(response) == [directory[name].pk for name in expected]
+
+
+def test_directory_refuses_a_blank_ordering_but_not_a_blank_search(api_client_for, directory):
+    client = api_client_for(None, language="es")
+
+    blank_ordering = client.get(DIRECTORY, {"ordering": ""})
+    blank_search = client.get(DIRECTORY, {"search": "", "city": ""})
+
+    assert blank_ordering.status_code == 400
+    assert blank_ordering.json() == {"ordering": ["Dé un valor a este parámetro, o no lo envíe."]}
+    assert blank_search.status_code == 200
+    assert blank_search.json()["count"] == client.get(DIRECTORY).json()["count"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "city=La+Paz&city=Sucre",
+        "ordering=first_name&ordering=last_name",
+    ],
+)
+def test_directory_parameters_are_sent_once(api_client_for, directory, query):
+    response = api_client_for(None, language="en").get(f"{DIRECTORY}?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json().values()) == [["Send this parameter once."]]
+
+
+@pytest.mark.parametrize("page", ["", "0", "last", "x", "1&page=1", " 1"])
+def test_pages_are_written_in_digits_and_sent_once(api_client_for, directory, page):
+    response = api_client_for(None, language="en").get(f"{DIRECTORY}?page={page}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+
+
+def test_the_first_page_is_page_1(api_client_for, directory):
+    assert api_client_for(None).get(DIRECTORY, {"page": "1"}).status_code == 200
 
 
 def test_directory_detail_hides_non_public_inactive_and_patients(api_client_for, directory):
@@ -220,6 +266,58 @@ def test_professional_profile_validation(api_client_for, professional, settings)
         "The session duration must be between 30 and 120 minutes."
     ]
     assert "time_zone" in response.data and "specializations" in response.data
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        # DRF would read these as "0", 45, true and an empty list.
+        ({"city": 0}, "city", "Must be a JSON string (received: integer)."),
+        (
+            {"session_duration": "45"},
+            "session_duration",
+            "Must be a JSON integer (received: string).",
+        ),
+        ({"is_public": 1}, "is_public", "Must be a JSON boolean (received: integer)."),
+        ({"specializations": {}}, "specializations", "Must be a JSON array (received: object)."),
+        (
+            {"consultation_fee": 180.5},
+            "consultation_fee",
+            "Must be a JSON string (received: number).",
+        ),
+    ],
+)
+def test_values_of_another_json_type_are_refused(
+    api_client_for, professional, payload, field, message
+):
+    response = api_client_for(professional, language="en").patch(MINE, payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()[field] == [message]
+
+
+def test_ids_in_a_list_must_be_json_integers(api_client_for, professional, specializations):
+    pk = specializations["couples"].pk
+    response = api_client_for(professional, language="en").patch(
+        MINE, {"specializations": [pk, str(pk)]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "specializations": {"1": ["Must be a JSON integer (received: string)."]}
+    }
+
+
+def test_a_text_limit_counts_what_was_sent(api_client_for, professional):
+    client = api_client_for(professional, language="en")
+    limit = ProfessionalProfile._meta.get_field("city").max_length
+
+    padded = client.patch(MINE, {"city": " " + "a" * limit}, format="json")
+    exact = client.patch(MINE, {"city": "a" * limit}, format="json")
+
+    assert padded.status_code == 400
+    assert padded.json() == {"city": [f"Ensure this field has no more than {limit} characters."]}
+    assert exact.status_code == 200
 
 
 def test_me_and_specializations_are_not_taken_for_ids(api_client_for, professional):

@@ -84,6 +84,33 @@ def test_profile_picture_upload(api_client_for, patient, django_capture_on_commi
     assert cleared.data["profile_picture"] is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not a form",
+        # A value between boundaries, but no named part: Django reads no field from it.
+        b"--xyz\r\ntrue--xyz--\r\n",
+        b"--xyz\r\n\r\ntrue\r\n--xyz--\r\n",
+    ],
+)
+def test_a_body_that_is_not_a_multipart_form_is_refused(api_client_for, patient, body):
+    response = api_client_for(patient, language="en").generic(
+        "PATCH", ME, body, content_type="multipart/form-data; boundary=xyz"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The body is not a complete multipart form."}
+
+
+def test_an_empty_multipart_form_changes_nothing(api_client_for, patient):
+    response = api_client_for(patient).generic(
+        "PATCH", ME, b"--xyz--\r\n", content_type="multipart/form-data; boundary=xyz"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["email"] == patient.email
+
+
 def test_profile_picture_must_be_an_image(api_client_for, patient):
     fake = SimpleUploadedFile("face.png", b"not really a picture", content_type="image/png")
     response = api_client_for(patient).patch(ME, {"profile_picture": fake}, format="multipart")
@@ -153,6 +180,46 @@ def test_admin_lists_filters_and_searches_users(api_client_for, clinic_admin):
     assert {row["user_type"] for row in professionals["results"]} == {"professional"}
     found = client.get(USERS, {"search": "zenob"}).data
     assert [row["first_name"] for row in found["results"]] == ["Zenobia"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"is_active": ""}, "is_active", "Give this parameter a value, or leave it out."),
+        ({"user_type": ""}, "user_type", "Give this parameter a value, or leave it out."),
+        ({"is_active": "maybe"}, "is_active", "This is not a valid value for this parameter."),
+        # Django's select widget reads "2" and "3" as true and false; clients write words.
+        ({"is_active": "2"}, "is_active", "This is not a valid value for this parameter."),
+        ({"is_active": ["true", "false"]}, "is_active", "Send this parameter once."),
+        ({"search": ["ana", "luis"]}, "search", "Send this parameter once."),
+        ({"ordering": ["email", "id"]}, "ordering", "Send this parameter once."),
+    ],
+)
+def test_admin_user_filters_refuse_blank_repeated_and_unreadable_values(
+    api_client_for, clinic_admin, params, field, message
+):
+    response = api_client_for(clinic_admin, language="en").get(USERS, params)
+
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_a_search_with_a_nul_character_is_a_field_error(api_client_for, clinic_admin):
+    response = api_client_for(clinic_admin, language="en").get(USERS, {"search": "ana\x00"})
+
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
+
+
+def test_admin_user_filters_read_booleans_and_leave_free_text_lenient(api_client_for, clinic_admin):
+    PatientFactory(is_active=False)
+    client = api_client_for(clinic_admin)
+
+    inactive = client.get(USERS, {"is_active": "False"}).json()
+    unsearched = client.get(USERS, {"search": ""}).json()
+
+    assert [row["is_active"] for row in inactive["results"]] == [False]
+    assert unsearched["count"] == 2
 
 
 def test_admin_creates_a_professional_with_profile(api_client_for, clinic_admin):

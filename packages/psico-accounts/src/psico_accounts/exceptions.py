@@ -22,9 +22,10 @@ def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.Validation
     return exceptions.ValidationError(detail, code=codes)
 
 
+# For API views that call services: a Django ValidationError becomes a 400, never a 500.
+# A comment, not a docstring: drf-spectacular reads inherited docstrings (inspect.getdoc) and
+# would publish this as the description of every operation of a view without its own.
 class ServiceErrorsMixin:
-    """For API views that call services: a Django ValidationError becomes a 400, never a 500."""
-
     def handle_exception(self, exc):
         if isinstance(exc, DjangoValidationError):
             exc = as_drf_validation_error(exc)

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import User, UserType
+from .query import StrictFilterSet
 from .selectors import professionals_filter
 
 
-class ProfessionalDirectoryFilter(django_filters.FilterSet):
+def _descending_label(label) -> str:
+    return gettext("%(field)s (descending)") % {"field": label}
+
+
+# django-filter writes its "(descending)" labels once, at import, in the language active then;
+# lazy labels follow each request's language (and the schema's --lang).
+_descending = lazy(_descending_label, str)
+
+# (model lookup, parameter value, label)
+_DIRECTORY_ORDERING = (
+    ("last_name", "last_name", _("Last name")),
+    ("first_name", "first_name", _("First name")),
+    ("professional_profile__consultation_fee", "consultation_fee", _("Consultation fee")),
+    ("professional_profile__years_of_experience", "years_of_experience", _("Years of experience")),
+    ("professional_profile__session_duration", "session_duration", _("Session duration")),
+)
+
+
+class ProfessionalDirectoryFilter(StrictFilterSet):
     specialization = django_filters.CharFilter(
         method="filter_specialization",
         label=_("Specialization (id or slug)"),
@@ -20,13 +41,11 @@ class ProfessionalDirectoryFilter(django_filters.FilterSet):
         label=_("Words to find in names, biography or specializations"),
     )
     ordering = django_filters.OrderingFilter(
-        fields=(
-            ("last_name", "last_name"),
-            ("first_name", "first_name"),
-            ("professional_profile__consultation_fee", "consultation_fee"),
-            ("professional_profile__years_of_experience", "years_of_experience"),
-            ("professional_profile__session_duration", "session_duration"),
-        ),
+        fields=tuple((field, param) for field, param, _label in _DIRECTORY_ORDERING),
+        field_labels={
+            **{field: label for field, _param, label in _DIRECTORY_ORDERING},
+            **{f"-{param}": _descending(label) for _field, param, label in _DIRECTORY_ORDERING},
+        },
         label=_("Ordering"),
     )
 
@@ -51,7 +70,7 @@ class ProfessionalDirectoryFilter(django_filters.FilterSet):
         return queryset
 
 
-class UserAdminFilter(django_filters.FilterSet):
+class UserAdminFilter(StrictFilterSet):
     user_type = django_filters.ChoiceFilter(choices=UserType.choices, label=_("User type"))
     is_active = django_filters.BooleanFilter(label=_("Active"))
 

@@ -53,7 +53,8 @@ def professionals_filter(
     """
     if specialization not in (None, ""):
         value = str(specialization).strip()
-        if value.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if value.isascii() and value.isdigit():
             queryset = queryset.filter(professional_profile__specializations__pk=int(value))
         else:
             queryset = queryset.filter(professional_profile__specializations__slug=value)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
+from .payloads import InputModelSerializer, InputSerializer
 
 
 class NormalizedEmailField(serializers.EmailField):
@@ -54,7 +55,7 @@ class SpecializationSummarySerializer(serializers.ModelSerializer):
 # Profiles -----------------------------------------------------------------------------------
 
 
-class PatientProfileSerializer(serializers.ModelSerializer):
+class PatientProfileSerializer(InputModelSerializer):
     class Meta:
         model = PatientProfile
         fields = ["emergency_contact_name", "emergency_contact_phone"]
@@ -83,7 +84,7 @@ class ProfessionalProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProfessionalProfileUpdateSerializer(serializers.ModelSerializer):
+class ProfessionalProfileUpdateSerializer(InputModelSerializer):
     """What a professional may change in their own profile; ``specializations`` are ids."""
 
     specializations = serializers.PrimaryKeyRelatedField(
@@ -157,7 +158,7 @@ class UserReadSerializer(serializers.ModelSerializer):
         return data
 
 
-class UserUpdateSerializer(serializers.ModelSerializer):
+class UserUpdateSerializer(InputModelSerializer):
     """What a user may change about themselves (``PATCH /users/me/``, JSON or multipart)."""
 
     profile_picture = serializers.ImageField(
@@ -172,7 +173,21 @@ class UserUpdateSerializer(serializers.ModelSerializer):
         fields = ["first_name", "last_name", "phone", "gender", "date_of_birth", "profile_picture"]
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class ProfilePictureFormSerializer(InputSerializer):
+    """The multipart form of ``PATCH /users/me/``, as documented: the picture.
+
+    The view reads every field of :class:`UserUpdateSerializer` from a form too, but a form
+    carries only text, where an empty value stands for null: the other fields are documented
+    in the JSON form, whose types say exactly what is accepted.
+    """
+
+    profile_picture = serializers.ImageField(
+        allow_null=True,
+        help_text=_("An image file; send null (or an empty value) to remove the picture."),
+    )
+
+
+class RegisterSerializer(InputModelSerializer):
     """Self-service sign-up, which only ever creates patients."""
 
     email = NormalizedEmailField(max_length=254, validators=[_unique_email_validator()])
@@ -216,7 +231,7 @@ class RegisterSerializer(serializers.ModelSerializer):
         return value
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(InputSerializer):
     email = serializers.EmailField()
     password = _password_field()
 
@@ -230,17 +245,17 @@ class AuthTokenSerializer(serializers.Serializer):
     user = UserReadSerializer(read_only=True)
 
 
-class PasswordResetSerializer(serializers.Serializer):
+class PasswordResetSerializer(InputSerializer):
     email = serializers.EmailField()
 
 
-class PasswordResetConfirmSerializer(serializers.Serializer):
+class PasswordResetConfirmSerializer(InputSerializer):
     uid = serializers.CharField()
     token = serializers.CharField(trim_whitespace=True)
     new_password = _password_field()
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(InputSerializer):
     old_password = _password_field()
     new_password = _password_field()
 
@@ -255,7 +270,7 @@ class PasswordChangedSerializer(DetailSerializer):
     )
 
 
-class UserAdminCreateSerializer(serializers.ModelSerializer):
+class UserAdminCreateSerializer(InputModelSerializer):
     """How the clinic creates any kind of user, professionals with their profile included."""
 
     email = NormalizedEmailField(max_length=254, validators=[_unique_email_validator()])

@@ -12,8 +12,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters, generics, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework import generics, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +21,9 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .exceptions import ServiceErrorsMixin
 from .filters import ProfessionalDirectoryFilter, UserAdminFilter
+from .parsers import MultiPartParser
 from .permissions import IsClinicAdmin, IsProfessional
+from .query import OrderingFilter, SearchFilter
 from .serializers import (
     AuthTokenSerializer,
     DetailSerializer,
@@ -33,6 +35,7 @@ from .serializers import (
     ProfessionalProfileSerializer,
     ProfessionalProfileUpdateSerializer,
     ProfessionalPublicSerializer,
+    ProfilePictureFormSerializer,
     RegisterSerializer,
     SpecializationSerializer,
     UserAdminCreateSerializer,
@@ -195,7 +198,7 @@ class PasswordChangeView(ServiceErrorsMixin, APIView):
         summary="Change your own user (multipart for a profile picture)",
         request={
             "application/json": UserUpdateSerializer,
-            "multipart/form-data": UserUpdateSerializer,
+            "multipart/form-data": ProfilePictureFormSerializer,
         },
         responses=UserReadSerializer,
     ),
@@ -275,7 +278,7 @@ class UserAdminViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
 
     permission_classes = [IsAuthenticated, IsClinicAdmin]
     serializer_class = UserReadSerializer
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = UserAdminFilter
     search_fields = ["email", "username", "first_name", "last_name", "ci", "phone"]
     ordering_fields = ["id", "email", "last_name", "first_name", "date_joined", "user_type"]
