@@ -96,8 +96,14 @@ def test_another_professionals_rules_do_not_overlap_mine(professional, api_clien
         (
             {"start_time": "08:00:30", "end_time": "09:00"},
             "start_time",
-            "Use whole minutes (HH:MM), without seconds.",
+            "Enter a time as HH:MM (24 hours), e.g. 09:00.",
         ),
+        # strptime alone would read these; the documented pattern does not.
+        ({"start_time": "8:00"}, "start_time", "Enter a time as HH:MM (24 hours), e.g. 09:00."),
+        ({"end_time": "12:00\n"}, "end_time", "Enter a time as HH:MM (24 hours), e.g. 09:00."),
+        ({"end_time": 1200}, "end_time", "Must be a JSON string (received: integer)."),
+        ({"day_of_week": "1"}, "day_of_week", "Must be a JSON integer (received: string)."),
+        ({"is_active": "true"}, "is_active", "Must be a JSON boolean (received: string)."),
         ({"day_of_week": 7}, "day_of_week", None),
     ],
 )
@@ -196,6 +202,14 @@ def test_a_professional_blocks_a_day_and_a_range(professional, api_client_for):
             "end_time",
             "en",
             "The end time must be later than the start time.",
+        ),
+        # DRF alone would store the number as the text "0".
+        ({"reason": 0}, "reason", "en", "Must be a JSON string (received: integer)."),
+        (
+            {"reason": 0},
+            "reason",
+            "es",
+            "Debe ser un valor JSON de tipo cadena (recibido: entero).",
         ),
     ],
 )

@@ -41,3 +41,52 @@ def test_the_schema_has_no_warnings(tmp_path):
         "/api/appointments/appointments/{id}/no-show/",
     ):
         assert f"{path}:" in schema
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from django.utils import translation
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock(), translation.override("en"):
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_every_time_of_day_is_documented_as_hh_mm(schema):
+    times = [
+        (name, properties[field])
+        for name, component in schema["components"]["schemas"].items()
+        for properties in [component.get("properties", {})]
+        for field in ("start_time", "end_time")
+        if field in properties
+    ]
+
+    assert {name for name, _ in times} >= {
+        "Appointment",
+        "AppointmentCreate",
+        "AvailabilityRule",
+        "AvailabilityRuleCreate",
+        "BlockedDate",
+        "BlockedDateCreate",
+        "Slot",
+    }
+    for _name, field in times:
+        assert field["type"] == "string" and "format" not in field
+        assert field["pattern"] == r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def test_operations_describe_themselves_not_a_mixin(schema):
+    descriptions = [
+        operation.get("description", "")
+        for path in schema["paths"].values()
+        for operation in path.values()
+    ]
+
+    assert not any("ValidationError" in text for text in descriptions)
+
+
+def test_the_public_availability_list_documents_optional_credentials(schema):
+    listing = schema["paths"]["/api/appointments/availability/"]["get"]
+
+    assert {} in listing["security"]
+    assert {"401", "403"} <= set(listing["responses"])

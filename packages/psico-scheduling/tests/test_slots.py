@@ -264,6 +264,7 @@ def test_search_filters_by_specialization_and_city(next_monday, api_client_for):
     assert found(specialization=str(couples.pk)) == [in_santa_cruz.pk]
     assert found(city="santa cruz") == [in_santa_cruz.pk]
     assert found(city="La Paz", specialization="pareja") == []
+    assert found(specialization="²") == found(specialization="9" * 30) == []
     item = client.get(SEARCH, {"date": next_monday.isoformat(), "city": "La Paz"}).json()[
         "results"
     ][0]
@@ -326,6 +327,31 @@ def test_the_list_filters_by_local_dates(patient, professional, api_client_for):
     assert ids(date_from=(day + dt.timedelta(days=1)).isoformat()) == [b.pk]
     assert ids(date_to=day.isoformat()) == [a.pk]
     assert client.get(APPOINTMENTS, {"date_from": "ayer"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "params", [{"date_from": ""}, {"date_to": ""}, {"status": ""}, {"date_from": "", "status": ""}]
+)
+def test_a_filter_sent_blank_is_refused_not_ignored(patient, api_client_for, params):
+    response = api_client_for(patient, language="es").get(APPOINTMENTS, params)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        name: ["Dé un valor a este parámetro, o no lo envíe."] for name in params
+    }
+
+
+@pytest.mark.parametrize(
+    "params", [{"psychologist": "", "date": "2030-05-27"}, {"psychologist": "7", "date": ""}]
+)
+def test_slot_parameters_sent_blank_are_refused(api_client_for, params):
+    response = api_client_for(None, language="en").get("/api/appointments/available-slots/", params)
+
+    assert response.status_code == 400
+    blank = [name for name, value in params.items() if not value]
+    assert response.json() == {
+        name: ["Give this parameter a value, or leave it out."] for name in blank
+    }
 
 
 # -- daylight saving time -------------------------------------------------------------------

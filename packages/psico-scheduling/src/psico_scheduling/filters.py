@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.query import StrictFilterSet
 
 from .models import Appointment, AppointmentStatus
 from .selectors import appointments_between
 
 
-class AppointmentFilter(django_filters.FilterSet):
+class AppointmentFilter(StrictFilterSet):
     """``status``, and ``date_from``/``date_to`` as local dates of the site's time zone."""
 
     status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from psico_accounts.selectors import professionals_filter
 
 from .models import Appointment, BlockedDate, WeeklyAvailability
 from .slots import BookingPolicy, ProfessionalCalendar, Slot, day_bounds_utc, get_zone
@@ -178,17 +179,8 @@ def professionals_with_free_slots(
         .prefetch_related("professional_profile__specializations")
         .order_by("last_name", "first_name", "pk")
     )
-    if specialization:
-        if str(specialization).isdigit():
-            candidates = candidates.filter(
-                professional_profile__specializations__pk=int(specialization)
-            )
-        else:
-            candidates = candidates.filter(
-                professional_profile__specializations__slug=specialization
-            )
-    if city:
-        candidates = candidates.filter(professional_profile__city__iexact=city.strip())
+    # The directory's own reading of "id or slug" and of the city.
+    candidates = professionals_filter(candidates, specialization=specialization, city=city)
     now = now or timezone.now()
     policy = BookingPolicy.from_settings()
 

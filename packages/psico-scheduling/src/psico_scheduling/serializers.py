@@ -6,19 +6,14 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from psico_accounts.payloads import InputSerializer
+from psico_accounts.query import QueryParametersSerializer
 from psico_accounts.serializers import ProfessionalPublicSerializer
 from rest_framework import serializers
 
+from .fields import HourMinuteField
 from .models import Appointment, BlockedDate, Weekday, WeeklyAvailability
 from .selectors import professional_time_zone
-from .validators import validate_whole_minutes
-
-TIME_FORMAT = "%H:%M"
-
-
-def _time_field(**kwargs) -> serializers.TimeField:
-    return serializers.TimeField(format=TIME_FORMAT, **kwargs)
-
 
 # -- weekly availability -------------------------------------------------------------------
 
@@ -26,8 +21,8 @@ def _time_field(**kwargs) -> serializers.TimeField:
 class AvailabilityRuleSerializer(serializers.ModelSerializer):
     """A weekly range of working hours, in the professional's time zone."""
 
-    start_time = _time_field(read_only=True)
-    end_time = _time_field(read_only=True)
+    start_time = HourMinuteField(read_only=True)
+    end_time = HourMinuteField(read_only=True)
 
     class Meta:
         model = WeeklyAvailability
@@ -35,21 +30,21 @@ class AvailabilityRuleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
+class AvailabilityQuerySerializer(QueryParametersSerializer):
     psychologist = serializers.IntegerField(min_value=1)
 
 
-class AvailabilityRuleCreateSerializer(serializers.Serializer):
+class AvailabilityRuleCreateSerializer(InputSerializer):
     day_of_week = serializers.ChoiceField(choices=Weekday.choices)
-    start_time = _time_field(validators=[validate_whole_minutes])
-    end_time = _time_field(validators=[validate_whole_minutes])
+    start_time = HourMinuteField()
+    end_time = HourMinuteField()
     is_active = serializers.BooleanField(default=True)
 
 
-class AvailabilityRuleUpdateSerializer(serializers.Serializer):
+class AvailabilityRuleUpdateSerializer(InputSerializer):
     day_of_week = serializers.ChoiceField(choices=Weekday.choices, required=False)
-    start_time = _time_field(required=False, validators=[validate_whole_minutes])
-    end_time = _time_field(required=False, validators=[validate_whole_minutes])
+    start_time = HourMinuteField(required=False)
+    end_time = HourMinuteField(required=False)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -59,8 +54,8 @@ class AvailabilityRuleUpdateSerializer(serializers.Serializer):
 class BlockedDateSerializer(serializers.ModelSerializer):
     """A blocked day (no times) or a blocked range inside a day."""
 
-    start_time = _time_field(read_only=True, allow_null=True)
-    end_time = _time_field(read_only=True, allow_null=True)
+    start_time = HourMinuteField(read_only=True, allow_null=True)
+    end_time = HourMinuteField(read_only=True, allow_null=True)
 
     class Meta:
         model = BlockedDate
@@ -68,10 +63,10 @@ class BlockedDateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BlockedDateCreateSerializer(serializers.Serializer):
+class BlockedDateCreateSerializer(InputSerializer):
     date = serializers.DateField()
-    start_time = _time_field(required=False, allow_null=True, validators=[validate_whole_minutes])
-    end_time = _time_field(required=False, allow_null=True, validators=[validate_whole_minutes])
+    start_time = HourMinuteField(required=False, allow_null=True)
+    end_time = HourMinuteField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
 
 
@@ -81,8 +76,8 @@ class BlockedDateCreateSerializer(serializers.Serializer):
 class SlotSerializer(serializers.Serializer):
     """A free slot: local ``start_time``/``end_time`` plus the exact instants with offset."""
 
-    start_time = _time_field(read_only=True)
-    end_time = _time_field(read_only=True)
+    start_time = HourMinuteField(read_only=True)
+    end_time = HourMinuteField(read_only=True)
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
 
@@ -95,7 +90,7 @@ class SlotSerializer(serializers.Serializer):
         return slot.local_end.isoformat()
 
 
-class AvailableSlotsQuerySerializer(serializers.Serializer):
+class AvailableSlotsQuerySerializer(QueryParametersSerializer):
     psychologist = serializers.IntegerField(min_value=1)
     date = serializers.DateField()
 
@@ -108,7 +103,7 @@ class AvailableSlotsSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-class SearchPsychologistsQuerySerializer(serializers.Serializer):
+class SearchPsychologistsQuerySerializer(QueryParametersSerializer):
     date = serializers.DateField()
     specialization = serializers.CharField(
         required=False, help_text=_("Specialization id or slug.")
@@ -136,6 +131,10 @@ class AppointmentParticipantSerializer(serializers.ModelSerializer):
         model = get_user_model()
         fields = ["id", "first_name", "last_name"]
         read_only_fields = fields
+
+
+# Formats the local start and end the way every other time of the API is written.
+_HOUR_MINUTE = HourMinuteField()
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
@@ -180,13 +179,17 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def get_appointment_date(self, appointment) -> str:
         return appointment.start.astimezone(self._zone(appointment)).date().isoformat()
 
-    @extend_schema_field({"type": "string", "example": "09:00"})
+    @extend_schema_field(HourMinuteField)
     def get_start_time(self, appointment) -> str:
-        return appointment.start.astimezone(self._zone(appointment)).strftime(TIME_FORMAT)
+        return _HOUR_MINUTE.to_representation(
+            appointment.start.astimezone(self._zone(appointment)).time()
+        )
 
-    @extend_schema_field({"type": "string", "example": "10:00"})
+    @extend_schema_field(HourMinuteField)
     def get_end_time(self, appointment) -> str:
-        return appointment.end.astimezone(self._zone(appointment)).strftime(TIME_FORMAT)
+        return _HOUR_MINUTE.to_representation(
+            appointment.end.astimezone(self._zone(appointment)).time()
+        )
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, appointment) -> str:
@@ -201,10 +204,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return str(self._zone(appointment))
 
 
-class AppointmentCreateSerializer(serializers.Serializer):
+class AppointmentCreateSerializer(InputSerializer):
     psychologist = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
     appointment_date = serializers.DateField()
-    start_time = _time_field()
+    start_time = HourMinuteField()
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -220,11 +223,11 @@ NOT_EDITABLE = (
 )
 
 
-class AppointmentUpdateSerializer(serializers.Serializer):
+class AppointmentUpdateSerializer(InputSerializer):
     """Reschedule (``appointment_date``/``start_time``) and/or change ``reason``."""
 
     appointment_date = serializers.DateField(required=False)
-    start_time = _time_field(required=False)
+    start_time = HourMinuteField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def validate(self, attrs):
@@ -239,6 +242,6 @@ class AppointmentUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class AppointmentCancelSerializer(serializers.Serializer):
+class AppointmentCancelSerializer(InputSerializer):
     # Blank passes here so that the service answers with its own, clearer message.
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

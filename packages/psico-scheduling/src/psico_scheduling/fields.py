@@ -1,0 +1,33 @@
+"""Serializer fields of the scheduling API."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+HOUR_MINUTE_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+_HOUR_MINUTE = re.compile(HOUR_MINUTE_PATTERN)
+
+
+@extend_schema_field({"type": "string", "pattern": HOUR_MINUTE_PATTERN, "example": "09:00"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as exactly ``HH:MM`` (24 hours), in and out.
+
+    Schedules are kept to the minute, so seconds are neither sent nor accepted. strptime alone
+    would also take ``9:00``, which the documented pattern refuses: the text is matched first.
+    """
+
+    default_error_messages = {
+        "invalid": _("Enter a time as HH:MM (24 hours), e.g. 09:00."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not _HOUR_MINUTE.fullmatch(value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
