@@ -53,9 +53,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "psico_accounts.query.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "psico_accounts.schema.AutoSchema",
 }
 ASGI_APPLICATION = "tests.asgi.application"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.payloads import InputSerializer
+from psico_accounts.query import QueryParametersSerializer
 from rest_framework import serializers
 
 from .models import ChatMessage
@@ -30,7 +32,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChatMessageCreateSerializer(serializers.Serializer):
+class ChatMessageCreateSerializer(InputSerializer):
     # Emptiness and length are the service's rules (shared with the socket), not repeated here.
     message = serializers.CharField(
         allow_blank=True,
@@ -46,7 +48,7 @@ class ChatMessagePageSerializer(serializers.Serializer):
     )
 
 
-class ChatMessageCursorSerializer(serializers.Serializer):
+class ChatMessageCursorSerializer(QueryParametersSerializer):
     """Query parameters of the message list."""
 
     after = serializers.IntegerField(
