@@ -20,6 +20,8 @@ urlpatterns = [
     path("healthz/", healthz),
 ]
 
+handler404 = "config.views.not_found"
+
 # Uploaded pictures in development; in production the platform's volume or object storage
 # serves MEDIA_URL.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

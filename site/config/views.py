@@ -5,9 +5,11 @@ import logging
 from asgiref.sync import sync_to_async
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from psico_chat.health import channel_layer_ok
+from rest_framework.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +47,12 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     }
     body = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
     return JsonResponse(body, status=200 if all(checks.values()) else 503)
+
+
+def not_found(request: HttpRequest, exception: Exception):
+    """404 for a URL no route matches: under /api/ in the API's JSON shape (clients and the
+    OpenAPI schema expect ``{"detail": ...}``, e.g. for ``/api/users/abc/``), elsewhere
+    Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
