@@ -13,7 +13,8 @@ import importlib.util
 import os
 import tempfile
 
-from psico_accounts.testing.settings import databases_from_env
+from psico_accounts.testing.settings import *  # noqa: F403
+from psico_accounts.testing.settings import INSTALLED_APPS, databases_from_env
 
 SECRET_KEY = "psico-bench-not-secret"
 DEBUG = False
@@ -21,21 +22,7 @@ ALLOWED_HOSTS = ["*"]
 
 HAS_DJANGO_APPOINTMENT = importlib.util.find_spec("appointment") is not None
 
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "rest_framework",
-    "rest_framework.authtoken",
-    "django_filters",
-    "drf_spectacular",
-    "channels",
-    "psico_accounts",
-    "psico_scheduling",
-    "psico_chat",
-]
+INSTALLED_APPS = [*INSTALLED_APPS, "channels", "psico_scheduling", "psico_chat"]
 if HAS_DJANGO_APPOINTMENT:
     INSTALLED_APPS += ["phonenumber_field", "appointment"]
     # Its wheel ships no migrations, and an app without migrations cannot point at a migrated
@@ -54,44 +41,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}_{BENCH_NAME}"}
 
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-]
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
 ROOT_URLCONF = "bench.urls"
-AUTH_USER_MODEL = "psico_accounts.User"
-# Users are created by the thousand; the password hash is not what is being measured.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-USE_TZ = True
-TIME_ZONE = "America/La_Paz"
 USE_I18N = True
-LANGUAGE_CODE = "es"
-LANGUAGES = [("es", "Español"), ("en", "English")]
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-}
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
