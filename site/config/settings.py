@@ -125,6 +125,14 @@ else:
     # connections are not reused across the async event loop's threads.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    if env.bool("DATABASE_POOL", default=False):
+        # psycopg's pool (Django >= 5.1) hands each request or chat store an open connection
+        # instead of a new one; Django requires CONN_MAX_AGE = 0 beside it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        }
 
 # --- Cache and channel layer --------------------------------------------------------------
 

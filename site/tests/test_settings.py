@@ -18,6 +18,9 @@ SETTINGS_ENV = (
     "SQLITE_TIMEOUT",
     "CONN_MAX_AGE",
     "CONN_HEALTH_CHECKS",
+    "DATABASE_POOL",
+    "DATABASE_POOL_MIN_SIZE",
+    "DATABASE_POOL_MAX_SIZE",
     "CACHE_URL",
     "REDIS_URL",
     "TIME_ZONE",
@@ -132,6 +135,23 @@ def test_database_url_is_parsed_with_connection_settings(load_settings):
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is False
     assert "transaction_mode" not in database.get("OPTIONS", {})
+
+
+def test_database_pool_is_opt_in_and_forces_conn_max_age_zero(load_settings):
+    url = "postgres://psico@db.internal:5432/psico"
+    plain = load_settings(DEBUG="1", DATABASE_URL=url, CONN_MAX_AGE="60")
+    pooled = load_settings(
+        DEBUG="1",
+        DATABASE_URL=url,
+        CONN_MAX_AGE="60",
+        DATABASE_POOL="1",
+        DATABASE_POOL_MAX_SIZE="4",
+    )
+
+    assert "pool" not in plain["DATABASES"]["default"].get("OPTIONS", {})
+    database = pooled["DATABASES"]["default"]
+    assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 4}
+    assert database["CONN_MAX_AGE"] == 0
 
 
 def test_sqlite_timeout_is_configurable(load_settings):
