@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import django
+
 __all__ = [
     "AUTH_PASSWORD_VALIDATORS",
     "AUTH_USER_MODEL",
@@ -22,6 +24,7 @@ __all__ = [
     "INSTALLED_APPS",
     "LANGUAGES",
     "LANGUAGE_CODE",
+    "MAILERS",
     "MEDIA_URL",
     "MIDDLEWARE",
     "PASSWORD_HASHERS",
@@ -117,3 +120,10 @@ REST_FRAMEWORK = {
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 DEFAULT_FROM_EMAIL = "Psico <no-reply@psico.bo>"
+# Django 6.1 configures email through MAILERS and warns without it; older versions ignore it.
+# pytest-django and Django's test runner swap in the in-memory backend either way.
+MAILERS = (
+    {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    if django.VERSION >= (6, 1)
+    else None
+)
