@@ -39,6 +39,12 @@ REASONS = [
 ]
 
 
+def _pick_patient(patients: list, made: int, rng: random.Random):
+    # Each professional's first appointment goes to the oldest patient account (populate_db's
+    # demo patient), so that one login shows a history and upcoming sessions.
+    return patients[0] if made == 0 else rng.choice(patients)
+
+
 class Command(BaseCommand):
     help = (
         "Creates demo appointments for every professional with a weekly schedule: past ones"
@@ -107,7 +113,7 @@ class Command(BaseCommand):
         ]
         made = 0
         for slot in rng.sample(slots, min(missing, len(slots))):
-            patient = rng.choice(patients)
+            patient = _pick_patient(patients, made, rng)
             overlapping = Appointment.objects.active().filter(
                 start__lt=slot.end, end__gt=slot.start
             )
@@ -156,7 +162,7 @@ class Command(BaseCommand):
         for slot in rng.sample(slots, min(len(slots), missing * 2)):
             if made >= missing:
                 break
-            patient = rng.choice(patients)
+            patient = _pick_patient(patients, made, rng)
             local = slot.local_start
             try:
                 appointment = services.appointment_book(
