@@ -80,6 +80,21 @@ def _collect(errors: ErrorDict, exc: ValidationError, *, field: str | None = Non
         errors.setdefault(field or NON_FIELD_ERRORS, []).extend(exc.error_list)
 
 
+def _user_errors(user: User, password: str | None, *, exclude=None) -> ErrorDict:
+    """Every problem of ``user``'s fields and of ``password`` (strength), gathered at once."""
+    errors: ErrorDict = {}
+    try:
+        user.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        _collect(errors, exc)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            _collect(errors, exc, field="password")
+    return errors
+
+
 def _check_unknown_fields(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
@@ -187,16 +202,7 @@ def user_create(
     else:
         user.set_password(password)
 
-    errors: ErrorDict = {}
-    try:
-        user.full_clean()
-    except ValidationError as exc:
-        _collect(errors, exc)
-    if password is not None:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            _collect(errors, exc, field="password")
+    errors = _user_errors(user, password)
     profile_data = patient_profile if user_type == UserType.PATIENT else professional_profile
     profile, specializations = None, None
     try:
@@ -293,16 +299,7 @@ def _user_update(*, user: User, data: Mapping[str, Any]) -> User:
         data["profile_picture"] = ""
     _assign(user, data)
 
-    errors: ErrorDict = {}
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        _collect(errors, exc)
-    if password is not None:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            _collect(errors, exc, field="password")
+    errors = _user_errors(user, password, exclude=["password"])
     if errors:
         raise ValidationError(errors)
 
