@@ -3,6 +3,12 @@
 Each has a DRF scope whose rate comes from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` when the
 host sets it, else from PSICO_ACCOUNTS, so that a host without throttle settings still
 throttles instead of failing with ImproperlyConfigured.
+
+An anonymous client is the connection's address (``REMOTE_ADDR``) and nothing the client
+writes: DRF's own ``get_ident`` takes the whole ``X-Forwarded-For`` header when
+``NUM_PROXIES`` is unset, so a client that sends a new one on every request is never
+throttled. Turning a trusted proxy's ``X-Forwarded-For`` into the client address is the ASGI
+server's job (uvicorn's ``--forwarded-allow-ips``), done once, before Django sees the request.
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .conf import accounts_settings
+from .resilient_cache import resilient_cache
 
 
 class AccountsRateThrottle(SimpleRateThrottle):
     """Counts requests per client address (per user once authenticated) within ``scope``."""
 
     rate_setting: str = ""
+    # A Redis outage must not turn every login into a 500: counters fall back to this process.
+    cache = resilient_cache
 
     def get_rate(self) -> str | None:
         # DRF's own lookup reads a class attribute frozen at import time, which would ignore
@@ -32,6 +41,9 @@ class AccountsRateThrottle(SimpleRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request) -> str:
+        return request.META.get("REMOTE_ADDR") or ""
 
 
 class LoginRateThrottle(AccountsRateThrottle):
