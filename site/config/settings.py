@@ -136,11 +136,34 @@ else:
 
 # --- Cache and channel layer --------------------------------------------------------------
 
-# Throttle counters live in the cache: with several workers, point CACHE_URL at Redis so that
-# the limits hold across processes.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-
 REDIS_URL = env.str("REDIS_URL", default="")
+
+# Throttle counters live in the cache, and a limit only holds when every worker process counts
+# in the same place: with REDIS_URL and no CACHE_URL the cache is that Redis, under its own key
+# prefix beside the channel layer's "asgi:" keys. Without DEBUG, a process-local cache fails
+# `check --deploy` (psico_accounts.E005) unless SINGLE_PROCESS=1 says one process serves.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "psico-cache",
+        }
+    }
+else:
+    CACHES = {"default": env.cache_url_config("locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down or unreachable must fail in a second, not hold a request for the
+    # kernel's connect timeout: the throttles then count in process memory meanwhile
+    # (psico_accounts.resilient_cache) and /healthz reports the cache unavailable.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    )
+if env.bool("SINGLE_PROCESS", default=False):
+    SILENCED_SYSTEM_CHECKS = ["psico_accounts.E005"]
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -187,6 +210,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # e.g. smtp+tls://user%40gmail.com:app-password@smtp.gmail.com:587
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+# The console backend writes password reset codes into the log, where anyone who reads the
+# logs could take over an account: a production process must name a backend that delivers.
+if not DEBUG and _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    raise ImproperlyConfigured(
+        "Set the EMAIL_URL environment variable to a mail backend other than the console, e.g."
+        " smtp+tls://user:password@smtp.example.com:587 (or DEBUG=1 for development)."
+    )
 _email_timeout = env.int("EMAIL_TIMEOUT", default=10)
 if django.VERSION >= (6, 1):
     # Django 6.1 replaces EMAIL_BACKEND and the EMAIL_* connection settings with MAILERS.
@@ -220,23 +250,24 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- CORS and CSRF ------------------------------------------------------------------------
 
+# The local front-end dev servers are allowed only in development: in production any program
+# listening on the visitor's localhost could otherwise call the API with their cookies.
 CORS_ALLOWED_ORIGINS = env.list(
     "CORS_ALLOWED_ORIGINS",
-    default=[
-        "https://psico-admin-sp1-despliegue-front.vercel.app",
-        "http://localhost:3000",
-        "http://localhost:5173",
-        "http://localhost:8080",
-    ],
+    default=["https://psico-admin-sp1-despliegue-front.vercel.app"]
+    + (
+        ["http://localhost:3000", "http://localhost:5173", "http://localhost:8080"] if DEBUG else []
+    ),
 )
 CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=True)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Security -----------------------------------------------------------------------------
 
-# Behind a TLS-terminating proxy (Heroku, Railway, nginx), e.g.
-# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Only set it when the proxy always
-# overwrites that header, otherwise clients could claim HTTPS themselves.
+# Under uvicorn leave this unset: with FORWARDED_ALLOW_IPS naming the proxy, uvicorn takes the
+# scheme from that proxy's X-Forwarded-Proto and from nobody else. Django's setting believes the
+# header from whoever sends it, so it only fits a server that does not do this, behind a proxy
+# that always overwrites the header (e.g. HTTP_X_FORWARDED_PROTO,https).
 _proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
 if _proxy_ssl_header:
     if len(_proxy_ssl_header) != 2:
@@ -266,6 +297,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     # Documents the 400/401/403/404/429 answers of every operation from its view's configuration.
     "DEFAULT_SCHEMA_CLASS": "psico_accounts.schema.AutoSchema",
+    # The client's address is REMOTE_ADDR, which uvicorn sets from a trusted proxy's
+    # X-Forwarded-For (FORWARDED_ALLOW_IPS); DRF must never read that header itself.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_RATE_LOGIN", default="10/minute"),
         "password_reset": env.str("THROTTLE_RATE_PASSWORD_RESET", default="5/hour"),

@@ -10,8 +10,9 @@ PRODUCTION_ENV = {
     ),
     "ALLOWED_HOSTS": "psico.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://psico.example.com",
-    "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
     "DATABASE_URL": "sqlite:///:memory:",
+    # Throttle counters shared by every worker; the check does not connect to it.
+    "REDIS_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp+tls://clinic%40gmail.com:app-password@smtp.gmail.com:587",
 }
 
@@ -30,3 +31,31 @@ def test_production_refuses_to_start_without_a_secret_key(manage_py):
 
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_process_local_throttle_cache_fails_check_deploy(manage_py):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "REDIS_URL"}
+
+    result = manage_py("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    assert "psico_accounts.E005" in result.stderr
+
+
+def test_a_single_process_may_keep_its_counters_in_memory(manage_py):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "REDIS_URL"}
+
+    result = manage_py(
+        "check", "--deploy", "--fail-level", "WARNING", env={**env, "SINGLE_PROCESS": "1"}
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_mail_backend(manage_py):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "EMAIL_URL"}
+
+    result = manage_py("check", env=env)
+
+    assert result.returncode != 0
+    assert "Set the EMAIL_URL environment variable" in result.stderr

@@ -23,6 +23,7 @@ SETTINGS_ENV = (
     "DATABASE_POOL_MAX_SIZE",
     "CACHE_URL",
     "REDIS_URL",
+    "SINGLE_PROCESS",
     "TIME_ZONE",
     "STATIC_ROOT",
     "MEDIA_URL",
@@ -44,7 +45,11 @@ SETTINGS_ENV = (
     "THROTTLE_RATE_REGISTER",
     "LOG_LEVEL",
 )
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "-production-only-" + "x" * 20}
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "-production-only-" + "x" * 20,
+    "EMAIL_URL": "smtp+tls://clinic%40gmail.com:app-password@smtp.gmail.com:587",
+}
 
 
 def mail_settings(settings: dict) -> dict:
@@ -235,6 +240,67 @@ def test_cache_url_selects_the_cache(load_settings):
     cache = settings["CACHES"]["default"]
     assert cache["BACKEND"].endswith("RedisCache")
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/9"
+
+
+def test_redis_url_without_cache_url_shares_the_throttle_counters_in_redis(load_settings):
+    settings = load_settings(**PRODUCTION, REDIS_URL="redis://redis.internal:6380/3")
+
+    cache = settings["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://redis.internal:6380/3"
+    # Its own keys beside the channel layer's "asgi:" ones.
+    assert cache["KEY_PREFIX"] == "psico-cache"
+    # A Redis that is down is given up on quickly (the throttles then count locally).
+    assert cache["OPTIONS"] == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
+
+def test_cache_url_wins_over_redis_url(load_settings):
+    settings = load_settings(
+        DEBUG="1", REDIS_URL="redis://redis.internal:6379/0", CACHE_URL="dbcache://psico_cache"
+    )
+
+    assert settings["CACHES"]["default"]["BACKEND"] == (
+        "django.core.cache.backends.db.DatabaseCache"
+    )
+
+
+def test_without_redis_the_cache_is_process_local(load_settings):
+    settings = load_settings(DEBUG="1")
+
+    assert settings["CACHES"]["default"]["BACKEND"] == (
+        "django.core.cache.backends.locmem.LocMemCache"
+    )
+    assert "SILENCED_SYSTEM_CHECKS" not in settings
+
+
+def test_single_process_opts_out_of_the_shared_cache_check(load_settings):
+    settings = load_settings(**PRODUCTION, SINGLE_PROCESS="1")
+
+    assert settings["SILENCED_SYSTEM_CHECKS"] == ["psico_accounts.E005"]
+
+
+def test_rest_framework_never_reads_x_forwarded_for(load_settings):
+    settings = load_settings(**PRODUCTION)
+
+    assert settings["REST_FRAMEWORK"]["NUM_PROXIES"] == 0
+
+
+@pytest.mark.parametrize("email_url", [None, "consolemail://"])
+def test_production_refuses_to_print_reset_codes_to_the_log(load_settings, email_url):
+    env = {key: value for key, value in PRODUCTION.items() if key != "EMAIL_URL"}
+    if email_url:
+        env["EMAIL_URL"] = email_url
+
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        load_settings(**env)
+
+
+def test_production_cors_defaults_leave_out_localhost(load_settings):
+    settings = load_settings(**PRODUCTION)
+
+    assert settings["CORS_ALLOWED_ORIGINS"] == [
+        "https://psico-admin-sp1-despliegue-front.vercel.app"
+    ]
 
 
 def test_site_is_not_an_importable_package():

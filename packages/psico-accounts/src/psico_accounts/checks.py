@@ -81,3 +81,30 @@ def check_reset_email_template(app_configs, **kwargs):
             )
         ]
     return []
+
+
+PROCESS_LOCAL_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "keeps a separate count in each process",
+    "django.core.cache.backends.dummy.DummyCache": "never counts",
+}
+
+
+@register(Tags.caches, deploy=True)
+def check_throttle_cache(app_configs, **kwargs):
+    # The login, registration and password reset throttles count in the default cache; with
+    # a count per process, N worker processes let through N times the rate.
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or backend not in PROCESS_LOCAL_CACHES:
+        return []
+    return [
+        Error(
+            f"The account throttles count in the default cache, and {backend} "
+            f"{PROCESS_LOCAL_CACHES[backend]}.",
+            hint=(
+                "Point the default cache at one every process shares (e.g. Redis); when a "
+                "single process serves the site, add psico_accounts.E005 to "
+                "SILENCED_SYSTEM_CHECKS."
+            ),
+            id="psico_accounts.E005",
+        )
+    ]
