@@ -139,12 +139,13 @@ else:
 REDIS_URL = env.str("REDIS_URL", default="")
 
 # Throttle counters live in the cache, and a limit only holds when every worker process counts
-# in the same place: with REDIS_URL and no CACHE_URL the cache is that Redis, under its own key
-# prefix beside the channel layer's "asgi:" keys. Without DEBUG, a process-local cache fails
-# `check --deploy` (psico_accounts.E005) unless SINGLE_PROCESS=1 says one process serves.
+# in the same place: in production, with REDIS_URL and no CACHE_URL, the cache is that Redis,
+# under its own key prefix beside the channel layer's "asgi:" keys. A process-local cache there
+# fails `check --deploy` (psico_accounts.E005) unless SINGLE_PROCESS=1 says one process serves.
+# Development keeps process memory: test suites empty the cache, which on Redis is FLUSHDB.
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
-elif REDIS_URL:
+elif REDIS_URL and not DEBUG:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,8 +1,11 @@
 """Views of the host itself (everything else comes from the psico_* packages)."""
 
+import asyncio
 import logging
+import secrets
 
 from asgiref.sync import sync_to_async
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views import defaults
@@ -26,6 +29,24 @@ def database_ok() -> bool:
         return False
 
 
+def cache_ok() -> bool:
+    """True when the default cache (where the throttles count) stores and returns a value.
+
+    While it is down the throttles count in each process alone (psico_accounts.resilient_cache),
+    so the site still answers, but the operator must hear of it.
+    """
+    key = f"psico:healthz:{secrets.token_hex(8)}"
+    try:
+        cache = caches["default"]
+        cache.set(key, "ok", timeout=10)
+        stored = cache.get(key)
+        cache.delete(key)
+    except Exception:
+        logger.warning("Health check: the cache did not answer.", exc_info=True)
+        return False
+    return stored == "ok"
+
+
 async def channel_layer_reachable() -> bool:
     """True when a message makes a round trip through the default channel layer."""
     try:
@@ -40,11 +61,15 @@ async def channel_layer_reachable() -> bool:
 @never_cache
 @require_safe
 async def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the channel layer answer, else 503 naming what failed."""
-    checks = {
-        "database": await sync_to_async(database_ok)(),
-        "channel_layer": await channel_layer_reachable(),
-    }
+    """200 when the database, the channel layer and the cache answer, else 503 naming what
+    failed. The probes run side by side, so a dead dependency costs its own timeout once."""
+    database, channel_layer, cache = await asyncio.gather(
+        sync_to_async(database_ok)(),
+        channel_layer_reachable(),
+        # Off the thread the database probe uses, so a slow cache does not queue behind it.
+        sync_to_async(cache_ok, thread_sensitive=False)(),
+    )
+    checks = {"database": database, "channel_layer": channel_layer, "cache": cache}
     body = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
     return JsonResponse(body, status=200 if all(checks.values()) else 503)
 

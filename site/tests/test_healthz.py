@@ -1,4 +1,6 @@
-"""/healthz answers 200 when the database and the channel layer work, 503 otherwise."""
+"""/healthz answers 200 when the database, the channel layer and the cache work, 503 otherwise."""
+
+import time
 
 import pytest
 from django.test import override_settings
@@ -10,7 +12,7 @@ def test_healthy_site(client, path):
     response = client.get(path)
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -26,7 +28,7 @@ def test_healthy_with_a_real_redis_channel_layer(client, redis_url):
         response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db
@@ -41,7 +43,25 @@ def test_unreachable_channel_layer_is_a_503(client, closed_port):
         response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "channel_layer": "unavailable"}
+    assert response.json() == {"database": "ok", "channel_layer": "unavailable", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_unreachable_cache_is_a_503_answered_quickly(client, closed_port):
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+        }
+    }
+    with override_settings(CACHES=caches):
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "unavailable"}
+    assert elapsed < 2
 
 
 def test_unreachable_database_is_a_503(client):
@@ -49,7 +69,7 @@ def test_unreachable_database_is_a_503(client):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"database": "unavailable", "channel_layer": "ok"}
+    assert response.json() == {"database": "unavailable", "channel_layer": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db

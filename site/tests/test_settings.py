@@ -264,8 +264,9 @@ def test_cache_url_wins_over_redis_url(load_settings):
     )
 
 
-def test_without_redis_the_cache_is_process_local(load_settings):
-    settings = load_settings(DEBUG="1")
+@pytest.mark.parametrize("redis_url", ["", "redis://127.0.0.1:6379/0"])
+def test_development_keeps_the_cache_in_process_memory(load_settings, redis_url):
+    settings = load_settings(DEBUG="1", REDIS_URL=redis_url)
 
     assert settings["CACHES"]["default"]["BACKEND"] == (
         "django.core.cache.backends.locmem.LocMemCache"
