@@ -1,0 +1,180 @@
+"""A Redis outage: the site keeps answering, the throttles count per process, /healthz says so.
+
+The cache and the channel layer share one Redis, as in production with REDIS_URL alone. That
+Redis is a private server this test starts and stops, never the shared one.
+"""
+
+import datetime as dt
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+from django.test import override_settings
+from django.utils import timezone
+from psico_accounts import resilient_cache as resilient_cache_module
+from psico_accounts.resilient_cache import resilient_cache
+from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory, ProfessionalFactory
+from psico_scheduling.testing.factories import weekly_schedule_for
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/auth/login/"
+
+
+class PrivateRedis:
+    """A redis-server on a free port, without persistence, that the test may stop."""
+
+    def __init__(self, workdir) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.workdir = workdir
+        self.running = False
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        subprocess.run(
+            [
+                "redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--daemonize", "yes"),
+                *("--dir", str(self.workdir)),
+            ],
+            check=True,
+            timeout=10,
+        )
+        self.running = True
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
+            capture_output=True,
+            timeout=10,
+        )
+        self.running = False
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+            except redis.ConnectionError:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"redis-server on port {self.port} did not stop")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    if server.running:
+        server.stop()
+    # The fallback remembers the outage for a few seconds and keeps counters in this
+    # process: leave neither to the next test.
+    resilient_cache._down_until = 0.0
+    resilient_cache_module._local.clear()
+
+
+@pytest.fixture
+def site_on(private_redis, settings):
+    """The cache and the channel layer on the private Redis, as REDIS_URL alone configures."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "3/min", "register": "20/min"},
+    }
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+            "KEY_PREFIX": "psico-cache",
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
+    }
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [private_redis.url]},
+        }
+    }
+    with override_settings(CACHES=caches, CHANNEL_LAYERS=layers):
+        yield private_redis
+
+
+def timed_healthz(client):
+    started = time.monotonic()
+    response = client.get("/healthz")
+    return response, time.monotonic() - started
+
+
+def test_login_registration_and_booking_work_while_redis_is_down(site_on, api_client_for):
+    patient = PatientFactory()
+    professional = ProfessionalFactory()
+    weekly_schedule_for(professional, days=tuple(range(7)))
+    anonymous = api_client_for(None)
+    healthy, _ = timed_healthz(anonymous)
+    assert healthy.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
+
+    site_on.stop()
+
+    credentials = {"email": patient.email, "password": TEST_PASSWORD}
+    logins = [
+        anonymous.post(LOGIN, credentials, REMOTE_ADDR="203.0.113.20").status_code for _ in range(4)
+    ]
+    # Counted in this process while the cache is down: the limit still holds.
+    assert logins == [200, 200, 200, 429]
+
+    registration = anonymous.post(
+        "/api/auth/register/",
+        {
+            "email": "durante-la-caida@psico.bo",
+            "password": "Clave-segura-2025",
+            "first_name": "Rosa",
+            "last_name": "Choque",
+            "ci": "7654329",
+            "phone": "+59170000009",
+            "gender": "female",
+            "date_of_birth": "1990-05-17",
+        },
+        format="json",
+    )
+    assert registration.status_code == 201, registration.data
+
+    day = timezone.localdate() + dt.timedelta(days=3)
+    booking = api_client_for(patient).post(
+        "/api/appointments/appointments/",
+        {
+            "psychologist": professional.pk,
+            "appointment_date": day.isoformat(),
+            "start_time": "10:00",
+            "reason": "Primera consulta",
+        },
+        format="json",
+    )
+    assert booking.status_code == 201, booking.data
+
+    down, elapsed = timed_healthz(anonymous)
+    assert down.status_code == 503
+    assert down.json() == {"database": "ok", "channel_layer": "unavailable", "cache": "unavailable"}
+    assert elapsed < 3
+
+    site_on.start()
+
+    back, _ = timed_healthz(anonymous)
+    assert back.status_code == 200
+    assert back.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
