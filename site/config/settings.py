@@ -294,6 +294,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Strict JSON (nesting depth, lone surrogates, NaN answer 400, never 500) and a multipart
+    # parser that refuses a body that is not a form; the same media types as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "psico_accounts.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "psico_accounts.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "psico_accounts.query.PageNumberPagination",
     "PAGE_SIZE": 20,
     # Documents the 400/401/403/404/429 answers of every operation from its view's configuration.
@@ -323,7 +330,7 @@ SPECTACULAR_SETTINGS = {
     # Request bodies are JSON; a view that takes multipart (the profile picture) says so itself.
     # With every parser listed, each body would be documented under three media types, which
     # generated clients do not handle.
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["psico_accounts.parsers.JSONParser"],
     # Docs pages load their JavaScript and CSS from this site, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import User, UserType
-from .query import StrictFilterSet
+from .query import SEARCH_VALIDATORS, TEXT_PARAMETER_MAX_LENGTH, StrictFilterSet
 from .selectors import professionals_filter
 
 
@@ -34,11 +34,15 @@ class ProfessionalDirectoryFilter(StrictFilterSet):
     specialization = django_filters.CharFilter(
         method="filter_specialization",
         label=_("Specialization (id or slug)"),
+        max_length=TEXT_PARAMETER_MAX_LENGTH,
     )
-    city = django_filters.CharFilter(method="filter_city", label=_("City"))
+    city = django_filters.CharFilter(
+        method="filter_city", label=_("City"), max_length=TEXT_PARAMETER_MAX_LENGTH
+    )
     search = django_filters.CharFilter(
         method="filter_search",
-        label=_("Words to find in names, biography or specializations"),
+        label=_("Words to find in names, biography or specializations (at most 10)"),
+        validators=list(SEARCH_VALIDATORS),
     )
     ordering = django_filters.OrderingFilter(
         fields=tuple((field, param) for field, param, _label in _DIRECTORY_ORDERING),

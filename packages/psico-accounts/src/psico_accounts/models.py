@@ -14,11 +14,16 @@ from .validators import (
     FileSizeValidator,
     ImageFileValidator,
     SessionDurationValidator,
+    normalize_ci,
+    normalize_phone,
     validate_ci,
     validate_not_in_future,
+    validate_not_too_old,
     validate_phone,
     validate_time_zone,
 )
+
+BIO_MAX_LENGTH = 5000
 
 
 class UserType(models.TextChoices):
@@ -123,7 +128,10 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validate_phone])
     gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
     date_of_birth = models.DateField(
-        _("date of birth"), null=True, blank=True, validators=[validate_not_in_future]
+        _("date of birth"),
+        null=True,
+        blank=True,
+        validators=[validate_not_too_old, validate_not_in_future],
     )
     profile_picture = models.ImageField(
         _("profile picture"),
@@ -150,9 +158,10 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
     def clean_fields(self, exclude=None) -> None:
-        # A blank CI is "unknown" (NULL), and several users may have an unknown CI; it is
-        # normalised before the field validators see it.
-        self.ci = (self.ci or "").strip() or None
+        # A blank CI is "unknown" (NULL), and several users may have an unknown CI. Both are
+        # normalised before the field validators (and the uniqueness check) see them.
+        self.ci = normalize_ci(self.ci)
+        self.phone = normalize_phone(self.phone)
         super().clean_fields(exclude=exclude)
 
     def save(self, *args, **kwargs):
@@ -221,6 +230,10 @@ class PatientProfile(models.Model):
     def __str__(self) -> str:
         return str(self.user)
 
+    def clean_fields(self, exclude=None) -> None:
+        self.emergency_contact_phone = normalize_phone(self.emergency_contact_phone)
+        super().clean_fields(exclude=exclude)
+
 
 def default_time_zone() -> str:
     return settings.TIME_ZONE or "UTC"
@@ -233,7 +246,7 @@ class ProfessionalProfile(models.Model):
         related_name="professional_profile",
         verbose_name=_("user"),
     )
-    bio = models.TextField(_("biography"), blank=True)
+    bio = models.TextField(_("biography"), blank=True, max_length=BIO_MAX_LENGTH)
     license_number = models.CharField(_("license number"), max_length=50, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True, db_index=True)
     specializations = models.ManyToManyField(

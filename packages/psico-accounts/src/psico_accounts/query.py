@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_filters import FilterSet
 from django_filters.constants import EMPTY_VALUES
 from rest_framework import filters, pagination, serializers
@@ -27,9 +30,45 @@ BLANK_PARAMETER = _("Give this parameter a value, or leave it out.")
 UNREADABLE_PARAMETER = _("This is not a valid value for this parameter.")
 REPEATED_PARAMETER = _("Send this parameter once.")
 
-_PAGE_NUMBER = re.compile(r"[0-9]+")
+# Bounds on what a query string may ask the database to do. A search runs one condition per
+# word; thousands of words kept a worker busy for minutes (and then overflowed SQLite's
+# expression tree). Names, cities and slugs are at most 100 characters in the models.
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 10
+TEXT_PARAMETER_MAX_LENGTH = 100
+ORDERING_MAX_LENGTH = 100
+
+TOO_MANY_WORDS = ngettext_lazy(
+    "Search with at most %(limit)d word.", "Search with at most %(limit)d words.", "limit"
+)
+
+# Past 18 digits a page number cannot be a page (nor fit a database integer).
+_PAGE_NUMBER = re.compile(r"[0-9]{1,18}")
 # The spellings of a boolean in a query string, as OpenAPI clients write them.
 _BOOLEANS = {"true", "false"}
+
+
+def validate_search_words(value: str) -> None:
+    """A search text of at most :data:`SEARCH_MAX_WORDS` words (split as the filters split)."""
+    if len(str(value).replace(",", " ").split()) > SEARCH_MAX_WORDS:
+        raise DjangoValidationError(
+            TOO_MANY_WORDS, code="too_many_words", params={"limit": SEARCH_MAX_WORDS}
+        )
+
+
+#: The validators of every free-text search parameter: length first, then words.
+SEARCH_VALIDATORS = (MaxLengthValidator(SEARCH_MAX_LENGTH), validate_search_words)
+
+
+def _bounded(request, name: str, validators) -> None:
+    value = single_parameter(request, name)
+    if value is None:
+        return
+    try:
+        for validator in validators:
+            validator(value)
+    except DjangoValidationError as exc:
+        raise ValidationError({name: exc.messages}) from exc
 
 
 def _sent_values(data, name: str) -> list | None:
@@ -118,11 +157,12 @@ def single_parameter(request, name: str) -> str | None:
 
 
 class SearchFilter(filters.SearchFilter):
-    """DRF's search, with ``search`` sent at most once and its errors keyed by the parameter
+    """DRF's search, with ``search`` sent at most once, at most :data:`SEARCH_MAX_LENGTH`
+    characters and :data:`SEARCH_MAX_WORDS` words, and its errors keyed by the parameter
     (DRF answers a NUL character with a bare list, not the documented field-error object)."""
 
     def get_search_terms(self, request):
-        single_parameter(request, self.search_param)
+        _bounded(request, self.search_param, SEARCH_VALIDATORS)
         try:
             return super().get_search_terms(request)
         except ValidationError as exc:
@@ -130,10 +170,11 @@ class SearchFilter(filters.SearchFilter):
 
 
 class OrderingFilter(filters.OrderingFilter):
-    """DRF's ordering, with ``ordering`` sent at most once."""
+    """DRF's ordering, with ``ordering`` sent at most once and at most
+    :data:`ORDERING_MAX_LENGTH` characters long."""
 
     def get_ordering(self, request, queryset, view):
-        single_parameter(request, self.ordering_param)
+        _bounded(request, self.ordering_param, [MaxLengthValidator(ORDERING_MAX_LENGTH)])
         return super().get_ordering(request, queryset, view)
 
 

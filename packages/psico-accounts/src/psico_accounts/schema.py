@@ -21,9 +21,12 @@ import uritemplate
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, anchor_pattern, get_view_model
 from rest_framework import permissions, serializers
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.schemas.utils import get_pk_description
+
+from .converters import DatabaseIdConverter
 
 # Permissions that only tell anonymous from signed-in users; any other one restricts by role
 # or object, and is what a 403 answers.
@@ -93,6 +96,20 @@ class AutoSchema(openapi.AutoSchema):
                 response.setdefault("headers", {}).setdefault("Retry-After", _retry_after())
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def _resolve_path_parameters(self, variables):
+        # drf-spectacular documents a custom converter as a string with its pattern; a
+        # ``psico_id`` is the model's integer id, as ``int`` ids are documented.
+        parameters = super()._resolve_path_parameters(variables)
+        database_id = anchor_pattern(DatabaseIdConverter.regex)
+        model = get_view_model(self.view, emit_warnings=False)
+        for parameter in parameters:
+            if parameter["schema"].get("pattern") != database_id:
+                continue
+            parameter["schema"] = {"type": "integer"}
+            if model is not None and "description" not in parameter:
+                parameter["description"] = get_pk_description(model, model._meta.pk)
+        return parameters
 
     # -- which errors ---------------------------------------------------------------------
 

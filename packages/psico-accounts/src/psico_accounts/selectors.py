@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from .converters import DATABASE_ID_MAX_DIGITS
 from .models import ProfessionalProfile, Specialization, User, UserType
+from .query import SEARCH_MAX_WORDS
 
 
 def _specializations_prefetch(lookup: str) -> Prefetch:
@@ -49,18 +51,22 @@ def professionals_filter(
     """Narrow a queryset of professionals (users) by the public directory's criteria.
 
     ``specialization`` is an id or a slug; ``city`` matches case-insensitively; every word of
-    ``search`` must appear in the first or last name, the biography or a specialization name.
+    ``search`` must appear in the first or last name, the biography or a specialization name
+    (only its first :data:`~psico_accounts.query.SEARCH_MAX_WORDS` words are read: the API
+    refuses longer searches, and each word costs a condition).
     """
     if specialization not in (None, ""):
         value = str(specialization).strip()
-        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-        if value.isascii() and value.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses. A longer
+        # number than an id can be is read as a slug (which finds nothing), not as an id that
+        # would overflow the database's integer.
+        if value.isascii() and value.isdigit() and len(value) <= DATABASE_ID_MAX_DIGITS:
             queryset = queryset.filter(professional_profile__specializations__pk=int(value))
         else:
             queryset = queryset.filter(professional_profile__specializations__slug=value)
     if city and city.strip():
         queryset = queryset.filter(professional_profile__city__iexact=city.strip())
-    for word in (search or "").split():
+    for word in (search or "").split()[:SEARCH_MAX_WORDS]:
         # Exists() rather than a join keeps one row per professional without DISTINCT.
         in_specializations = Exists(
             Specialization.objects.filter(professionals__user=OuterRef("pk"), name__icontains=word)

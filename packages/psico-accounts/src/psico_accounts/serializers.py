@@ -10,8 +10,46 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from .converters import DATABASE_ID_MAX_DIGITS
 from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
 from .payloads import InputModelSerializer, InputSerializer
+from .validators import normalize_phone, validate_phone
+
+# Bounds of the text fields that have no model column to take them from. Passwords are
+# hashed and compared with the user's attributes (a cost that grows with the length);
+# 256 characters leave room for any passphrase.
+PASSWORD_MAX_LENGTH = 256
+EMAIL_MAX_LENGTH = 254
+RESET_UID_MAX_LENGTH = 64
+RESET_TOKEN_MAX_LENGTH = 128
+MAX_DATABASE_ID = 10**DATABASE_ID_MAX_DIGITS - 1
+
+
+class DatabaseIdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key that can be a database id (1 to 18 digits) before it is looked up: an id
+    out of that range is simply one that does not exist, not a query that overflows."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_DATABASE_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class PhoneField(serializers.CharField):
+    """A phone number, read without the spaces, dashes, dots or brackets people type in it."""
+
+    def to_internal_value(self, data):
+        return normalize_phone(super().to_internal_value(data))
+
+
+class AccountsInputModelSerializer(InputModelSerializer):
+    """Input model serializers of accounts: every phone column is read with :class:`PhoneField`."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if validate_phone in getattr(model_field, "validators", ()):
+            field_class = PhoneField
+        return field_class, field_kwargs
 
 
 class NormalizedEmailField(serializers.EmailField):
@@ -31,7 +69,11 @@ def _unique_email_validator() -> UniqueValidator:
 
 def _password_field(**kwargs) -> serializers.CharField:
     return serializers.CharField(
-        write_only=True, trim_whitespace=False, style={"input_type": "password"}, **kwargs
+        write_only=True,
+        trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        style={"input_type": "password"},
+        **kwargs,
     )
 
 
@@ -55,7 +97,7 @@ class SpecializationSummarySerializer(serializers.ModelSerializer):
 # Profiles -----------------------------------------------------------------------------------
 
 
-class PatientProfileSerializer(InputModelSerializer):
+class PatientProfileSerializer(AccountsInputModelSerializer):
     class Meta:
         model = PatientProfile
         fields = ["emergency_contact_name", "emergency_contact_phone"]
@@ -84,10 +126,10 @@ class ProfessionalProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProfessionalProfileUpdateSerializer(InputModelSerializer):
+class ProfessionalProfileUpdateSerializer(AccountsInputModelSerializer):
     """What a professional may change in their own profile; ``specializations`` are ids."""
 
-    specializations = serializers.PrimaryKeyRelatedField(
+    specializations = DatabaseIdRelatedField(
         many=True, queryset=Specialization.objects.all(), required=False
     )
 
@@ -158,7 +200,7 @@ class UserReadSerializer(serializers.ModelSerializer):
         return data
 
 
-class UserUpdateSerializer(InputModelSerializer):
+class UserUpdateSerializer(AccountsInputModelSerializer):
     """What a user may change about themselves (``PATCH /users/me/``, JSON or multipart)."""
 
     profile_picture = serializers.ImageField(
@@ -187,13 +229,16 @@ class ProfilePictureFormSerializer(InputSerializer):
     )
 
 
-class RegisterSerializer(InputModelSerializer):
+class RegisterSerializer(AccountsInputModelSerializer):
     """Self-service sign-up, which only ever creates patients."""
 
-    email = NormalizedEmailField(max_length=254, validators=[_unique_email_validator()])
+    email = NormalizedEmailField(
+        max_length=EMAIL_MAX_LENGTH, validators=[_unique_email_validator()]
+    )
     password = _password_field()
     user_type = serializers.CharField(
         required=False,
+        max_length=User._meta.get_field("user_type").max_length,
         allow_blank=True,
         allow_null=True,
         write_only=True,
@@ -232,7 +277,7 @@ class RegisterSerializer(InputModelSerializer):
 
 
 class LoginSerializer(InputSerializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
     password = _password_field()
 
 
@@ -246,12 +291,12 @@ class AuthTokenSerializer(serializers.Serializer):
 
 
 class PasswordResetSerializer(InputSerializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
 
 
 class PasswordResetConfirmSerializer(InputSerializer):
-    uid = serializers.CharField()
-    token = serializers.CharField(trim_whitespace=True)
+    uid = serializers.CharField(max_length=RESET_UID_MAX_LENGTH)
+    token = serializers.CharField(trim_whitespace=True, max_length=RESET_TOKEN_MAX_LENGTH)
     new_password = _password_field()
 
 
@@ -270,10 +315,12 @@ class PasswordChangedSerializer(DetailSerializer):
     )
 
 
-class UserAdminCreateSerializer(InputModelSerializer):
+class UserAdminCreateSerializer(AccountsInputModelSerializer):
     """How the clinic creates any kind of user, professionals with their profile included."""
 
-    email = NormalizedEmailField(max_length=254, validators=[_unique_email_validator()])
+    email = NormalizedEmailField(
+        max_length=EMAIL_MAX_LENGTH, validators=[_unique_email_validator()]
+    )
     password = _password_field(
         required=False,
         allow_null=True,
@@ -309,7 +356,7 @@ class UserAdminUpdateSerializer(UserAdminCreateSerializer):
     """The clinic's changes to a user; every field is optional."""
 
     email = NormalizedEmailField(
-        max_length=254, required=False, validators=[_unique_email_validator()]
+        max_length=EMAIL_MAX_LENGTH, required=False, validators=[_unique_email_validator()]
     )
 
     class Meta(UserAdminCreateSerializer.Meta):

@@ -3,7 +3,10 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import (
+    converters,  # noqa: F401  (registers the viewsets' "psico_id" converter)
+    views,
+)
 
 app_name = "psico_accounts"
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -9,17 +11,33 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+# [0-9], not \d: Python's \d also matches Arabic-Indic, fullwidth and every other Unicode digit,
+# so "٧٨٩٠١٢٣" would pass and register the same CI a second time.
 validate_ci = RegexValidator(
-    regex=r"^\d{7,10}$",
+    regex=r"^[0-9]{7,10}\Z",
     message=_("The CI must have between 7 and 10 digits, with no letters or symbols."),
     code="invalid_ci",
 )
 
 validate_phone = RegexValidator(
-    regex=r"^\+?\d{7,15}$",
+    regex=r"^\+?[0-9]{7,15}\Z",
     message=_("Enter a valid phone number: 7 to 15 digits, optionally starting with +."),
     code="invalid_phone",
 )
+
+
+# Spaces, dashes, dots and brackets people write inside a phone number ("+591 712-34567").
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+
+
+def normalize_ci(value: str | None) -> str | None:
+    """A CI as stored: surrounding spaces removed; blank is "unknown" (None)."""
+    return (value or "").strip() or None
+
+
+def normalize_phone(value: str | None) -> str:
+    """A phone as stored: without spaces, dashes, dots or brackets ("+59171234567")."""
+    return _PHONE_SEPARATORS.sub("", value or "")
 
 
 def validate_not_in_future(value) -> None:
@@ -27,10 +45,32 @@ def validate_not_in_future(value) -> None:
         raise ValidationError(_("The date of birth cannot be in the future."), code="future_date")
 
 
+EARLIEST_DATE_OF_BIRTH = dt.date(1900, 1, 1)
+
+
+def validate_not_too_old(value) -> None:
+    if value and value < EARLIEST_DATE_OF_BIRTH:
+        raise ValidationError(
+            _("The date of birth cannot be before %(date)s."),
+            code="date_too_old",
+            params={"date": EARLIEST_DATE_OF_BIRTH.isoformat()},
+        )
+
+
+# Files of the tz database that are not places: the host's own zone (whatever the server is
+# set to), the POSIX default rules and the "Factory" placeholder (its abbreviation is "-00").
+_NOT_LOCATIONS = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @functools.cache
 def _known_time_zones() -> frozenset[str]:
     # Walking the tz database on every validation is slow; it does not change while running.
-    return frozenset(zoneinfo.available_timezones())
+    # The posix/ and right/ copies some systems ship are the same zones under another name.
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_LOCATIONS and not name.startswith(("posix/", "right/"))
+    )
 
 
 def validate_time_zone(value: str) -> None:

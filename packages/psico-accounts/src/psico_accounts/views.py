@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .exceptions import ServiceErrorsMixin
 from .filters import ProfessionalDirectoryFilter, UserAdminFilter
-from .parsers import MultiPartParser
+from .parsers import JSONParser, MultiPartParser
 from .permissions import IsClinicAdmin, IsProfessional
 from .query import OrderingFilter, SearchFilter
 from .serializers import (
@@ -207,6 +207,7 @@ class MeView(ServiceErrorsMixin, generics.GenericAPIView):
     """Your own user. ``user_type``, ``email``, ``email_verified`` and the CI are read-only here."""
 
     permission_classes = [IsAuthenticated]
+    # The strict JSON parser, as REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] should name it.
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     serializer_class = UserReadSerializer
 
@@ -283,7 +284,7 @@ class UserAdminViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
     search_fields = ["email", "username", "first_name", "last_name", "ci", "phone"]
     ordering_fields = ["id", "email", "last_name", "first_name", "date_joined", "user_type"]
     ordering = ["id"]
-    lookup_value_converter = "int"
+    lookup_value_converter = "psico_id"
 
     def get_queryset(self):
         return selectors.users_with_profiles()
@@ -326,7 +327,7 @@ class ProfessionalDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ProfessionalPublicSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProfessionalDirectoryFilter
-    lookup_value_converter = "int"
+    lookup_value_converter = "psico_id"
 
     def get_queryset(self):
         return selectors.professionals_directory()

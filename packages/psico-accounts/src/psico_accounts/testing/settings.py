@@ -113,6 +113,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "psico_accounts.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "psico_accounts.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "psico_accounts.query.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "psico_accounts.schema.AutoSchema",
