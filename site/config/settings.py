@@ -52,6 +52,8 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    # Background tasks stored in the database (TASKS below), run by `manage.py db_worker`.
+    "django_tasks_db",
 ]
 LOCAL_APPS = [
     "psico_accounts",
@@ -248,6 +250,26 @@ else:
         EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Psico <no-reply@psico.local>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
+# --- Background tasks ---------------------------------------------------------------------
+
+# Django's Tasks API (django.tasks; the django-tasks backport on Django 5.2) runs work that must
+# not hold up a request, such as the password reset email. TASKS_BACKEND=database (default)
+# stores each task in the database and the Procfile's `worker` process (manage.py db_worker)
+# runs it: web processes only enqueue, and tasks wait there while no worker runs.
+# TASKS_BACKEND=immediate runs tasks inside the request (no worker; a reset request for an
+# existing account then takes longer, which tells that the account exists). Any other value is
+# a backend's dotted path.
+from psico_accounts.tasks_compat import DATABASE_BACKEND, IMMEDIATE_BACKEND  # noqa: E402
+
+_tasks_backend = env.str("TASKS_BACKEND", default="database")
+TASKS = {
+    "default": {
+        "BACKEND": {"database": DATABASE_BACKEND, "immediate": IMMEDIATE_BACKEND}.get(
+            _tasks_backend, _tasks_backend
+        )
+    }
+}
 
 # --- CORS and CSRF ------------------------------------------------------------------------
 
