@@ -1,113 +1,32 @@
 """Production serving as documented: migrate, collectstatic, uvicorn with two workers.
 
-One real server in a subprocess, configured only through the environment the README
-documents, answers HTTP and WebSocket requests; its logs never show a token.
+One real server in a subprocess, started with the Procfile's command line and configured only
+through the environment the README documents, answers HTTP and WebSocket requests; its logs
+never show a token.
 """
 
 import os
 import re
 import secrets
-import subprocess
-import sys
-import threading
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import connect
 
-from .conftest import SITE_DIR
+from .live_server import Server, production_environment
 
 TOKEN = secrets.token_hex(20)
-LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
-WORKERS = 2
 
 
 @pytest.fixture
 def production_env(tmp_path):
-    env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'psico.sqlite3'}",
-        STATIC_ROOT=str(tmp_path / "staticfiles"),
-        MEDIA_ROOT=str(tmp_path / "media"),
-    )
+    # The test client plays the TLS proxy in front: uvicorn trusts its X-Forwarded-Proto.
+    env = {"FORWARDED_ALLOW_IPS": "127.0.0.1"}
     if os.environ.get("REDIS_URL"):
         # The two workers then share the production channel layer, as deployed.
         env["REDIS_URL"] = os.environ["REDIS_URL"]
-    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *step],
-            cwd=SITE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-    return env
-
-
-class Server:
-    """uvicorn as the Procfile runs it, on a port the kernel picks."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--workers",
-                str(WORKERS),
-                "--log-config",
-                "config/uvicorn_logging.json",
-            ],
-            cwd=SITE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.port = self._wait_until_serving()
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
-
-    def _wait_until_serving(self) -> int:
-        # The parent binds the socket, but connections are refused until a worker has started
-        # listening on it: wait for every worker's startup line.
-        port, ready = None, 0
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if match := LISTENING.search(line):
-                port = int(match.group(1))
-            elif "Application startup complete" in line:
-                ready += 1
-            if port and ready == WORKERS:
-                return port
-        raise AssertionError("uvicorn exited before serving:\n" + "".join(self.lines))
-
-    def _drain(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> str:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.reader.join(timeout=10)
-        return "".join(self.lines)
+    return production_environment(tmp_path, **env)
 
 
 @pytest.fixture
@@ -123,7 +42,7 @@ def test_uvicorn_serves_the_site_with_production_settings(server):
     with httpx.Client(base_url=server.url, headers=https) as client:
         health = client.get("/healthz", params={"token": TOKEN})
         assert health.status_code == 200
-        assert health.json() == {"database": "ok", "channel_layer": "ok"}
+        assert health.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
 
         docs = client.get("/api/docs/")
         assert docs.status_code == 200
