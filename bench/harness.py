@@ -137,6 +137,7 @@ def site_environment(**overrides: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": database_url(),
         "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
+        "EMAIL_URL": "dummymail://",
         **overrides,
     }
 
