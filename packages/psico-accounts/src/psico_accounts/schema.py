@@ -103,12 +103,22 @@ class AutoSchema(openapi.AutoSchema):
         parameters = super()._resolve_path_parameters(variables)
         database_id = anchor_pattern(DatabaseIdConverter.regex)
         model = get_view_model(self.view, emit_warnings=False)
-        for parameter in parameters:
+        for index, parameter in enumerate(parameters):
             if parameter["schema"].get("pattern") != database_id:
                 continue
-            parameter["schema"] = {"type": "integer"}
+            integer = {**parameter, "schema": {"type": "integer"}}
             if model is not None and "description" not in parameter:
-                parameter["description"] = get_pk_description(model, model._meta.pk)
+                # In drf-spectacular's order: the description comes after the schema.
+                integer = {
+                    key: value
+                    for name, item in integer.items()
+                    for key, value in (
+                        [(name, item), ("description", get_pk_description(model, model._meta.pk))]
+                        if name == "schema"
+                        else [(name, item)]
+                    )
+                }
+            parameters[index] = integer
         return parameters
 
     # -- which errors ---------------------------------------------------------------------

@@ -6,11 +6,13 @@ re-check everything (uniqueness, passwords, profiles) so that no entry point ski
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from .converters import DATABASE_ID_MAX_DIGITS
+from .converters import DATABASE_ID_MAX_DIGITS, DatabaseIdConverter
 from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
 from .payloads import InputModelSerializer, InputSerializer
 from .validators import normalize_phone, validate_phone
@@ -23,6 +25,7 @@ EMAIL_MAX_LENGTH = 254
 RESET_UID_MAX_LENGTH = 64
 RESET_TOKEN_MAX_LENGTH = 128
 MAX_DATABASE_ID = 10**DATABASE_ID_MAX_DIGITS - 1
+DATABASE_ID = re.compile(DatabaseIdConverter.regex)
 
 
 class DatabaseIdRelatedField(serializers.PrimaryKeyRelatedField):
@@ -32,6 +35,24 @@ class DatabaseIdRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_DATABASE_ID:
             self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and not DATABASE_ID.fullmatch(data):
+            # A form sends text; int() would read "٧" or "７" as 7.
+            self.fail("incorrect_type", data_type="str")
+        return super().to_internal_value(data)
+
+
+class DatabaseIdField(serializers.IntegerField):
+    """An id in a query string or body: 1 to 18 ASCII digits (``int()`` would also read "٧"
+    or "７", and a longer number cannot be an id)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DATABASE_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not DATABASE_ID.fullmatch(data.strip()):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 

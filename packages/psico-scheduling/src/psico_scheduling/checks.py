@@ -9,6 +9,7 @@ _NON_NEGATIVE_INTEGERS = (
     "MAX_DAYS_AHEAD",
     "BUFFER_MINUTES",
     "CANCELLATION_WINDOW_HOURS",
+    "DATE_WINDOW_DAYS",
 )
 
 
@@ -38,6 +39,14 @@ def check_settings(app_configs, **kwargs):
                     id="psico_scheduling.E002",
                 )
             )
+    window = scheduling_settings.DATE_WINDOW_DAYS
+    if _is_int(window) and not 0 < window <= 36_500:
+        errors.append(
+            Error(
+                "PSICO_SCHEDULING['DATE_WINDOW_DAYS'] must be between 1 and 36500.",
+                id="psico_scheduling.E005",
+            )
+        )
     if scheduling_settings.MAX_DAYS_AHEAD == 0:
         errors.append(
             Error(

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     # Distance between consecutive slot starts, from the start of each weekly rule.
     # None: the professional's session_duration (back-to-back sessions).
     "SLOT_STEP_MINUTES": None,
+    # Dates sent to the API (slots, search, bookings, blocked dates, list filters) must lie
+    # within this many days of today; further ones are refused before any date arithmetic
+    # (9999-12-31 plus a day overflows). Bookings are further bound by MAX_DAYS_AHEAD.
+    "DATE_WINDOW_DAYS": 3660,
 }
 
 scheduling_settings = AppSettings("PSICO_SCHEDULING", DEFAULTS)

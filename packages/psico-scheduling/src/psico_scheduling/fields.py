@@ -8,8 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .validators import validate_date_in_window
+
 HOUR_MINUTE_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-_HOUR_MINUTE = re.compile(HOUR_MINUTE_PATTERN)
+# ASCII: in Python \d also matches "٣" or "３" (the schema's ECMA pattern does not).
+_HOUR_MINUTE = re.compile(HOUR_MINUTE_PATTERN, re.ASCII)
+
+
+class SchedulingDateField(serializers.DateField):
+    """A date the scheduling API accepts: ``YYYY-MM-DD`` within ``DATE_WINDOW_DAYS`` of today."""
+
+    def __init__(self, **kwargs):
+        kwargs["validators"] = [*kwargs.get("validators", ()), validate_date_in_window]
+        super().__init__(**kwargs)
 
 
 @extend_schema_field({"type": "string", "pattern": HOUR_MINUTE_PATTERN, "example": "09:00"})

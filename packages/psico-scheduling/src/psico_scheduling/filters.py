@@ -6,6 +6,7 @@ from psico_accounts.query import StrictFilterSet
 
 from .models import Appointment, AppointmentStatus
 from .selectors import appointments_between
+from .validators import validate_date_in_window
 
 
 class AppointmentFilter(StrictFilterSet):
@@ -13,10 +14,14 @@ class AppointmentFilter(StrictFilterSet):
 
     status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
     date_from = django_filters.DateFilter(
-        method="filter_date_from", label=_("Starting on or after this date (YYYY-MM-DD).")
+        method="filter_date_from",
+        label=_("Starting on or after this date (YYYY-MM-DD)."),
+        validators=[validate_date_in_window],
     )
     date_to = django_filters.DateFilter(
-        method="filter_date_to", label=_("Starting on or before this date (YYYY-MM-DD).")
+        method="filter_date_to",
+        label=_("Starting on or before this date (YYYY-MM-DD)."),
+        validators=[validate_date_in_window],
     )
 
     class Meta:

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .validators import validate_whole_minutes
+from .validators import validate_date_in_window, validate_whole_minutes
 
 
 class Weekday(models.IntegerChoices):
@@ -63,7 +63,7 @@ class BlockedDate(models.Model):
         related_name="blocked_dates",
         verbose_name=_("psychologist"),
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_date_in_window])
     start_time = models.TimeField(
         _("start time"), null=True, blank=True, validators=[validate_whole_minutes]
     )

@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from psico_accounts.payloads import InputSerializer
-from psico_accounts.query import QueryParametersSerializer
-from psico_accounts.serializers import ProfessionalPublicSerializer
+from psico_accounts.query import TEXT_PARAMETER_MAX_LENGTH, QueryParametersSerializer
+from psico_accounts.serializers import (
+    DatabaseIdField,
+    DatabaseIdRelatedField,
+    ProfessionalPublicSerializer,
+)
 from rest_framework import serializers
 
-from .fields import HourMinuteField
+from .fields import HourMinuteField, SchedulingDateField
 from .models import Appointment, BlockedDate, Weekday, WeeklyAvailability
 from .selectors import professional_time_zone
 
@@ -31,7 +35,7 @@ class AvailabilityRuleSerializer(serializers.ModelSerializer):
 
 
 class AvailabilityQuerySerializer(QueryParametersSerializer):
-    psychologist = serializers.IntegerField(min_value=1)
+    psychologist = DatabaseIdField()
 
 
 class AvailabilityRuleCreateSerializer(InputSerializer):
@@ -64,7 +68,7 @@ class BlockedDateSerializer(serializers.ModelSerializer):
 
 
 class BlockedDateCreateSerializer(InputSerializer):
-    date = serializers.DateField()
+    date = SchedulingDateField()
     start_time = HourMinuteField(required=False, allow_null=True)
     end_time = HourMinuteField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
@@ -91,8 +95,8 @@ class SlotSerializer(serializers.Serializer):
 
 
 class AvailableSlotsQuerySerializer(QueryParametersSerializer):
-    psychologist = serializers.IntegerField(min_value=1)
-    date = serializers.DateField()
+    psychologist = DatabaseIdField()
+    date = SchedulingDateField()
 
 
 class AvailableSlotsSerializer(serializers.Serializer):
@@ -104,11 +108,13 @@ class AvailableSlotsSerializer(serializers.Serializer):
 
 
 class SearchPsychologistsQuerySerializer(QueryParametersSerializer):
-    date = serializers.DateField()
+    date = SchedulingDateField()
     specialization = serializers.CharField(
-        required=False, help_text=_("Specialization id or slug.")
+        required=False,
+        max_length=TEXT_PARAMETER_MAX_LENGTH,
+        help_text=_("Specialization id or slug."),
     )
-    city = serializers.CharField(required=False)
+    city = serializers.CharField(required=False, max_length=TEXT_PARAMETER_MAX_LENGTH)
 
 
 class PsychologistSearchResultSerializer(ProfessionalPublicSerializer):
@@ -205,8 +211,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentCreateSerializer(InputSerializer):
-    psychologist = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
-    appointment_date = serializers.DateField()
+    psychologist = DatabaseIdRelatedField(queryset=get_user_model().objects.all())
+    appointment_date = SchedulingDateField()
     start_time = HourMinuteField()
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -226,7 +232,7 @@ NOT_EDITABLE = (
 class AppointmentUpdateSerializer(InputSerializer):
     """Reschedule (``appointment_date``/``start_time``) and/or change ``reason``."""
 
-    appointment_date = serializers.DateField(required=False)
+    appointment_date = SchedulingDateField(required=False)
     start_time = HourMinuteField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

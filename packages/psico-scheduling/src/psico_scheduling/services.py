@@ -18,6 +18,7 @@ from . import selectors
 from .conf import scheduling_settings
 from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
 from .slots import BookingPolicy, local_time_exists, local_to_utc
+from .validators import validate_date_in_window
 
 # Booking refusals: one message each, so the client can tell the person what to change.
 NOT_A_PROFESSIONAL = _("The selected user is not a professional who takes appointments.")
@@ -176,7 +177,11 @@ def blocked_date_validate(
     *, psychologist, date: dt.date, start_time: dt.time | None, end_time: dt.time | None
 ) -> None:
     """Refuses a past date (in the professional's time zone), half a range, or an inverted
-    range."""
+    range, and a date outside the scheduling window (``DATE_WINDOW_DAYS``)."""
+    try:
+        validate_date_in_window(date)
+    except ValidationError as exc:
+        raise ValidationError({"date": exc.error_list}) from None
     today = timezone.now().astimezone(selectors.professional_time_zone(psychologist)).date()
     if date < today:
         raise ValidationError({"date": BLOCKED_DATE_IN_PAST})
@@ -226,6 +231,11 @@ def _check_booking(
     exclude_appointment_id: int | None = None,
 ) -> tuple[dt.datetime, dt.datetime]:
     """Every booking rule, in order; returns the UTC (start, end) of a bookable time."""
+    try:
+        # First: the calendar's date arithmetic would overflow on 9999-12-31 or 0001-01-01.
+        validate_date_in_window(date)
+    except ValidationError as exc:
+        raise ValidationError({"appointment_date": exc.error_list}) from None
     User = get_user_model()
     try:
         calendar = selectors.professional_calendar(

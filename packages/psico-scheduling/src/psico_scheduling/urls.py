@@ -1,5 +1,6 @@
 """Mount with ``path("api/appointments/", include("psico_scheduling.urls"))``."""
 
+import psico_accounts.converters  # noqa: F401  (registers the viewsets' "psico_id" converter)
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
@@ -7,7 +8,7 @@ from . import views
 
 app_name = "psico_scheduling"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("availability", views.AvailabilityViewSet, basename="availability")
 router.register("blocked-dates", views.BlockedDateViewSet, basename="blocked-date")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")

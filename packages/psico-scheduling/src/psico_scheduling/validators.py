@@ -3,7 +3,33 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+DATE_OUT_OF_WINDOW = _("Enter a date between %(first)s and %(last)s.")
+
+
+def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last dates the scheduling API accepts: ``DATE_WINDOW_DAYS`` around today."""
+    from .conf import scheduling_settings
+
+    today = today or timezone.localdate()
+    days = dt.timedelta(days=scheduling_settings.DATE_WINDOW_DAYS)
+    return today - days, today + days
+
+
+def validate_date_in_window(value: dt.date | None) -> None:
+    """Refuses a date outside :func:`date_window`, before any arithmetic on it can overflow
+    (``9999-12-31`` plus a day, ``0001-01-01`` in a zone east of UTC)."""
+    if value is None:
+        return
+    first, last = date_window()
+    if not first <= value <= last:
+        raise ValidationError(
+            DATE_OUT_OF_WINDOW,
+            code="date_out_of_window",
+            params={"first": first.isoformat(), "last": last.isoformat()},
+        )
 
 
 def validate_whole_minutes(value: dt.time | None) -> None:

@@ -121,6 +121,7 @@ class AvailabilityViewSet(
     serializer_class = AvailabilityRuleSerializer
     pagination_class = None
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_converter = "psico_id"
 
     def _is_public_read(self) -> bool:
         return self.action == "list" and "psychologist" in self.request.query_params
@@ -217,6 +218,7 @@ class BlockedDateViewSet(
     permission_classes = [IsAuthenticated, IsProfessional]
     pagination_class = None
     http_method_names = ["get", "post", "delete", "head", "options"]
+    lookup_value_converter = "psico_id"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -466,6 +468,7 @@ class AppointmentViewSet(
     ordering_fields = ["start"]
     ordering = ["start", "pk"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    lookup_value_converter = "psico_id"
 
     def get_permissions(self):
         if self.action == "create":
