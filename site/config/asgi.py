@@ -21,10 +21,9 @@ warnings.filterwarnings(
 # Set up Django (apps, models) before anything imports consumers or models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from psico_chat.logging import RedactTokenFilter  # noqa: E402
-from psico_chat.middleware import ChatAuthMiddlewareStack  # noqa: E402
-from psico_chat.routing import websocket_urlpatterns  # noqa: E402
+from psico_chat.routing import chat_websocket_application  # noqa: E402
 
 from config.websocket import browser_origin_validator  # noqa: E402
 
@@ -36,8 +35,6 @@ for logger_name in ("uvicorn.error", "uvicorn.access"):
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": browser_origin_validator(
-            ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": browser_origin_validator(chat_websocket_application()),
     }
 )

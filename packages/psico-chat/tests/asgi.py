@@ -10,11 +10,10 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from psico_chat.logging import RedactTokenFilter  # noqa: E402
-from psico_chat.middleware import ChatAuthMiddlewareStack  # noqa: E402
-from psico_chat.routing import websocket_urlpatterns  # noqa: E402
+from psico_chat.routing import chat_websocket_application  # noqa: E402
 
 for logger_name in ("uvicorn.error", "uvicorn.access"):
     logging.getLogger(logger_name).addFilter(RedactTokenFilter())
@@ -22,8 +21,6 @@ for logger_name in ("uvicorn.error", "uvicorn.access"):
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": AllowedHostsOriginValidator(chat_websocket_application()),
     }
 )

@@ -7,10 +7,17 @@ import pytest
 def _fresh_cache():
     # Throttle history lives in the cache, and user ids repeat between tests.
     from django.core.cache import cache
+    from psico_accounts import resilient_cache
 
-    cache.clear()
+    def forget() -> None:
+        cache.clear()
+        # The counters' fallback memory and its "shared cache is down" mark outlive a test.
+        resilient_cache._local.clear()
+        resilient_cache.resilient_cache._down_until = 0.0
+
+    forget()
     yield
-    cache.clear()
+    forget()
 
 
 @pytest.fixture
@@ -39,7 +46,9 @@ async def open_socket(chat_communicator):
     async def connect(appointment_id: int, **kwargs):
         communicator = await chat_communicator(appointment_id, application=application, **kwargs)
         opened.append(communicator)
-        connected, _ = await communicator.connect()
+        # The first handshake of a run imports and warms up a lot; on a busy machine that
+        # can exceed WebsocketCommunicator's default second.
+        connected, _ = await communicator.connect(timeout=10)
         assert connected
         return communicator
 

@@ -130,3 +130,64 @@ async def test_a_real_uvicorn_logs_the_handshake_without_the_token(uvicorn_serve
     assert len(handshakes) == 2
     assert all("?token=[redacted]" in line for line in handshakes)
     assert not any(token.key in line or "token=wrong" in line for line in handler.lines)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"%74oken={TOKEN}",
+        f"TOKEN={TOKEN}",
+        f"t%6Fken={TOKEN}",
+        f"To%4Ben={TOKEN}&token={TOKEN}",
+        f"a=1&token={TOKEN}&token={TOKEN}",
+        f"token={TOKEN[:20]}+{TOKEN[20:]}",
+        f"x=%22&token={TOKEN}",
+        f'x="&token={TOKEN}',
+        f"lang=es;token={TOKEN}",
+        f"ticket={TOKEN}",
+        f"TiCkEt={TOKEN}&%74icket={TOKEN}",
+    ],
+)
+def test_every_spelling_the_server_decodes_is_redacted(query):
+    from urllib.parse import parse_qs
+
+    record = uvicorn_record(
+        "uvicorn.error",
+        '%s - "WebSocket %s" [accepted]',
+        ("127.0.0.1:51000", f"/ws/chat/7/?{query}"),
+    )
+
+    RedactTokenFilter().filter(record)
+    line = record.getMessage()
+
+    assert TOKEN[:20] not in line and TOKEN[20:] not in line, line
+    assert line.endswith('" [accepted]')
+    # Whatever names the server decodes as token or ticket, their values are gone.
+    parsed = parse_qs(line.split("?", 1)[1].split('"')[0])
+    for name in ("token", "ticket"):
+        assert set(parsed.get(name, [])) <= {"[redacted]"}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_percent_encoded_token_name_is_redacted_on_a_real_uvicorn(
+    uvicorn_server, appointment
+):
+    from rest_framework.authtoken.models import Token
+
+    token = await database_sync_to_async(Token.objects.create)(user=appointment.patient)
+    handler = _Lines()
+    uvicorn_logger = logging.getLogger("uvicorn.error")
+    uvicorn_logger.addHandler(handler)
+    url = f"ws://127.0.0.1:{uvicorn_server}/ws/chat/{appointment.pk}/?%74oken={token.key}"
+    try:
+        # The server decodes the name, so the socket is authenticated...
+        async with websockets.connect(url, origin="http://localhost") as ws:
+            await ws.send('{"type": "history"}')
+            assert '"history"' in await ws.recv()
+    finally:
+        uvicorn_logger.removeHandler(handler)
+
+    # ... and the log line must not show the key either.
+    handshakes = [line for line in handler.lines if '"WebSocket /ws/chat/' in line]
+    assert handshakes and all("%74oken=[redacted]" in line for line in handshakes)
+    assert not any(token.key in line for line in handler.lines)

@@ -32,6 +32,8 @@ def check_settings(app_configs, **kwargs):
         "RATE_LIMIT_MESSAGES",
         "RATE_LIMIT_FRAMES",
         "RATE_LIMIT_SECONDS",
+        "TICKET_TTL_SECONDS",
+        "TICKET_RATE_LIMIT",
     ):
         if not _is_positive_int(getattr(chat_settings, key)):
             errors.append(

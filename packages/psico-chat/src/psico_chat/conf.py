@@ -20,8 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FRAME_BYTES": 32 * 1024,
     # Most messages returned by one history page (socket ``history`` and REST GET).
     "HISTORY_PAGE_SIZE": 50,
-    # Per socket (and per user on REST POST): at most RATE_LIMIT_MESSAGES messages, and
-    # RATE_LIMIT_FRAMES frames of any kind, within RATE_LIMIT_SECONDS.
+    # At most RATE_LIMIT_MESSAGES messages per user and appointment (all their sockets and
+    # REST together, counted in the shared cache), and RATE_LIMIT_FRAMES frames of any kind
+    # per socket, within RATE_LIMIT_SECONDS.
     "RATE_LIMIT_MESSAGES": 20,
     "RATE_LIMIT_FRAMES": 120,
     "RATE_LIMIT_SECONDS": 10,
@@ -30,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "OPEN_DAYS_AFTER_SESSION": 7,
     # Appointment statuses whose chat is closed whatever the date.
     "CLOSED_STATUSES": ["cancelled"],
+    # Lifetime of a single-use socket ticket (POST /api/chat/ticket/), in seconds.
+    "TICKET_TTL_SECONDS": 60,
+    # Most socket tickets one user may get per minute.
+    "TICKET_RATE_LIMIT": 30,
     # Longest wait for the channel layer when broadcasting or checking health, in seconds.
     "CHANNEL_LAYER_TIMEOUT": 2.0,
 }

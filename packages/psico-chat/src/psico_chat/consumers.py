@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import functools
 import logging
 import time
 from collections import deque
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.parsers import UnreadableJSON, json_loads_strict
 
 from .broadcasting import chat_group_name
 from .conf import chat_settings
@@ -28,13 +34,19 @@ from .selectors import (
 )
 from .serializers import ChatMessageSerializer
 from .services import message_mark_read, message_send
+from .throttling import message_budget_take
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_AUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_UNAVAILABLE = 1011
+# The channel layer is unreachable (at connect, or it dropped under an open socket): reconnect
+# after a pause and send ``resume``. 1013 is the standard "Try Again Later".
+CLOSE_TRY_AGAIN_LATER = 1013
+
+# The largest id the database holds (PostgreSQL bigint); larger ones are refused in the frame.
+_MAX_ID = 2**63 - 1
 
 # Messages read from the database per query when replaying or catching up.
 _CHUNK = 100
@@ -50,7 +62,7 @@ def _language_from_scope(scope) -> str:
 
 
 def _is_id(value, *, minimum: int = 1) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= _MAX_ID
 
 
 def _first_error(exc: ValidationError) -> tuple[str, list[str]]:
@@ -68,9 +80,43 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     group_name: str | None = None
 
+    async def __call__(self, scope, receive, send):
+        # Channels' own loop (AsyncConsumer.__call__, 4.x) awaits the layer's receive beside
+        # the client's; when the layer (Redis) drops, that receive raises and the application
+        # crashes, leaving the client without a close frame. Here the layer's side goes
+        # through _receive_from_layer, which turns a failure into one close with 1013.
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self._layer_lost = False
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self._receive_from_layer)
+        try:
+            await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
+
+    async def _receive_from_layer(self) -> dict[str, Any]:
+        if self._layer_lost:
+            await asyncio.Event().wait()  # reported once; the client's disconnect ends us
+        try:
+            return await self.channel_receive()
+        except (asyncio.CancelledError, StopConsumer):
+            raise
+        except Exception:
+            self._layer_lost = True
+            logger.warning(
+                "The channel layer failed under an open chat socket; closing it with %s.",
+                CLOSE_TRY_AGAIN_LATER,
+                exc_info=True,
+            )
+            return {"type": "chat.layer_lost"}
+
     async def connect(self) -> None:
         self.language = _language_from_scope(self.scope)
-        self.message_times: deque[float] = deque()
         self.frame_times: deque[float] = deque()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -91,17 +137,32 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user_payload = {"id": user.pk, "name": chat_display_name(user)}
         self.appointment = appointment
         group_name = chat_group_name(appointment.pk)
-        try:
-            await self.channel_layer.group_add(group_name, self.channel_name)
-        except Exception:
-            logger.exception("The chat of appointment %s could not join its group.", appointment.pk)
-            await self._refuse(CLOSE_UNAVAILABLE)
+        if not await self._join_group(group_name):
+            await self._refuse(CLOSE_TRY_AGAIN_LATER)
             return
         self.group_name = group_name
         # Joined first, then read the newest id: whatever is stored later is announced to us,
         # whatever was stored before is history. Ids in (low, high] have been delivered.
         self.delivered_low = self.delivered_high = await self._latest_message_id()
         await self.accept()
+
+    async def _join_group(self, group_name: str) -> bool:
+        # Twice: after a Redis restart the first command may run on a pooled connection to
+        # the old server and fail; the pool drops it, and the second attempt reconnects.
+        for attempt in (1, 2):
+            try:
+                async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
+                    await self.channel_layer.group_add(group_name, self.channel_name)
+            except Exception:
+                logger.warning(
+                    "The chat socket could not join %s (attempt %s).",
+                    group_name,
+                    attempt,
+                    exc_info=True,
+                )
+            else:
+                return True
+        return False
 
     async def _refuse(self, code: int) -> None:
         # ASGI servers turn a close before accept into a plain HTTP 403 (uvicorn, daphne), so
@@ -113,7 +174,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.group_name is None:
             return
         try:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+            async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
+                await self.channel_layer.group_discard(self.group_name, self.channel_name)
         except Exception:
             logger.warning("Could not leave the chat group %s.", self.group_name, exc_info=True)
 
@@ -137,9 +199,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._error("invalid_json", _("The frame is not valid JSON."))
+            with translation.override(self.language):
+                content = json_loads_strict(text_data)
+        except UnreadableJSON as exc:
+            # Nested too deeply, a lone surrogate, NaN, or not JSON at all.
+            await self._error("invalid_json", str(exc))
             return
         if not isinstance(content, dict):
             await self._error("invalid_frame", _("The frame must be a JSON object."))
@@ -165,7 +229,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content.get("message"), str):
             await self._error("invalid_frame", _("A chat.message frame needs a text “message”."))
             return
-        if not self._allow(self.message_times, chat_settings.RATE_LIMIT_MESSAGES):
+        if not await self._take_message_budget():
             await self._error("rate_limited", _("Too many messages; wait a moment and try again."))
             return
         try:
@@ -179,10 +243,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _on_typing(self, content: dict[str, Any]) -> None:
         try:
-            await self.channel_layer.group_send(
-                self.group_name,
-                {"type": "chat.typing", "user": self.user_payload, "channel": self.channel_name},
-            )
+            async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
+                await self.channel_layer.group_send(
+                    self.group_name,
+                    {
+                        "type": "chat.typing",
+                        "user": self.user_payload,
+                        "channel": self.channel_name,
+                    },
+                )
         except Exception:
             logger.warning("Could not broadcast typing to %s.", self.group_name, exc_info=True)
 
@@ -239,6 +308,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             {"type": "read", "message_id": event["message_id"], "user": event["user"]}
         )
 
+    async def chat_layer_lost(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
     # Delivery -----------------------------------------------------------------------------
 
     async def _deliver_new(self) -> int:
@@ -282,6 +354,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         with translation.override(self.language):
             code, messages = _first_error(exc)
         await self.send_json({"type": "error", "code": code, "detail": " ".join(messages)})
+
+    @functools.partial(sync_to_async, thread_sensitive=False)
+    def _take_message_budget(self) -> bool:
+        # A cache round trip (Redis in production): off the event loop, beside the ORM work.
+        return message_budget_take(user_id=self.user.pk, appointment_id=self.appointment.pk)
 
     # Database -----------------------------------------------------------------------------
 

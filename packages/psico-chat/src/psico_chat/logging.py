@@ -15,14 +15,27 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from urllib.parse import unquote_plus
 
-_TOKEN_IN_QUERY = re.compile(r"(?i)([?&;]token=)[^&;#\s\"']+")
+# One query parameter as it appears in a logged URL: a separator, a name, "=", a value. The
+# name is judged after percent-decoding, as the server's parse_qs reads it (so "%74oken" and
+# "TOKEN" are caught); values stop at a separator, whitespace or a quote (no key or ticket
+# contains one). ";" is no separator for parse_qs, but redacting after it costs nothing.
+_QUERY_PARAMETER = re.compile(r"(?P<head>[?&;](?P<name>[^=&;?#\s\"']+)=)(?P<value>[^&;#\s\"']*)")
+_SECRET_NAMES = frozenset({"token", "ticket"})
 REDACTED = "[redacted]"
 
 
+def _redact_parameter(match: re.Match) -> str:
+    if unquote_plus(match["name"]).strip().lower() in _SECRET_NAMES:
+        return match["head"] + REDACTED
+    return match[0]
+
+
 def redact_token(text: str) -> str:
-    """``text`` with the value of every ``token=`` query parameter replaced by ``[redacted]``."""
-    return _TOKEN_IN_QUERY.sub(rf"\g<1>{REDACTED}", text)
+    """``text`` with the value of every ``token`` and ``ticket`` query parameter replaced by
+    ``[redacted]``, however the name is spelled (any case, percent-encoded)."""
+    return _QUERY_PARAMETER.sub(_redact_parameter, text)
 
 
 def _redact_value(value):
@@ -30,7 +43,8 @@ def _redact_value(value):
 
 
 class RedactTokenFilter(logging.Filter):
-    """A logging filter that removes ``?token=`` values from a record's message and arguments.
+    """A logging filter that removes ``token`` and ``ticket`` query values from a record's
+    message and arguments.
 
     Arguments keep their types and positions (uvicorn's access formatter unpacks them), only
     strings change. The record is never dropped.

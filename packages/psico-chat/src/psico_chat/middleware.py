@@ -1,4 +1,5 @@
-"""WebSocket authentication for any Channels host: the Django session, then ``?token=<key>``."""
+"""WebSocket authentication for any Channels host: the Django session, then ``?ticket=<key>``
+(single use, see :mod:`psico_chat.tickets`), then the deprecated ``?token=<key>``."""
 
 from __future__ import annotations
 
@@ -16,11 +17,22 @@ from django.contrib.auth.models import AnonymousUser
 _TOKEN_KEY = re.compile(r"[0-9a-f]{40}")
 
 
-def _token_from_query_string(query_string: bytes) -> str | None:
-    values = parse_qs(query_string.decode("latin-1")).get("token")
+def _query_parameters(query_string: bytes) -> dict[str, list[str]]:
+    return parse_qs(query_string.decode("latin-1"))
+
+
+def _token_from_query(query: dict[str, list[str]]) -> str | None:
+    values = query.get("token")
     if not values or not _TOKEN_KEY.fullmatch(values[0]):
         return None
     return values[0]
+
+
+@database_sync_to_async
+def _active_user_for_ticket(key: str):
+    from .tickets import ticket_redeem
+
+    return ticket_redeem(key=key)
 
 
 @database_sync_to_async
@@ -34,10 +46,12 @@ def _active_user_for_token(key: str):
 
 
 class TokenAuthMiddleware(BaseMiddleware):
-    """Sets ``scope["user"]`` from DRF's authtoken ``Token`` given as ``?token=<key>``.
+    """Sets ``scope["user"]`` from a socket ticket given as ``?ticket=<key>`` or, deprecated,
+    DRF's authtoken ``Token`` given as ``?token=<key>``.
 
-    A user already authenticated by an outer middleware (the session) is kept; otherwise an
-    unknown or inactive token leaves an ``AnonymousUser``. Use it inside channels'
+    A user already authenticated by an outer middleware (the session) is kept; a ticket is
+    tried before a token; an unknown, used, expired or inactive one leaves an
+    ``AnonymousUser``. Use it inside channels'
     ``AuthMiddlewareStack`` (see :func:`ChatAuthMiddlewareStack`). Keep the token out of the
     server's access logs with :class:`psico_chat.logging.RedactTokenFilter`.
     """
@@ -45,9 +59,13 @@ class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         user = scope.get("user")
         if user is None or not user.is_authenticated:
-            key = _token_from_query_string(scope.get("query_string", b""))
-            token_user = await _active_user_for_token(key) if key else None
-            scope = dict(scope, user=token_user or user or AnonymousUser())
+            query = _query_parameters(scope.get("query_string", b""))
+            query_user = None
+            if tickets := query.get("ticket"):
+                query_user = await _active_user_for_ticket(tickets[0])
+            if query_user is None and (key := _token_from_query(query)):
+                query_user = await _active_user_for_token(key)
+            scope = dict(scope, user=query_user or user or AnonymousUser())
         return await super().__call__(scope, receive, send)
 
 

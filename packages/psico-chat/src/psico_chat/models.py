@@ -54,3 +54,29 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.sender} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ChatTicket(models.Model):
+    """A single-use, short-lived pass for opening a chat socket (``?ticket=<key>``).
+
+    Only the SHA-256 of the key is stored, so a leaked table opens nothing; redeeming is one
+    conditional UPDATE (unused and unexpired), so two processes can never both accept it.
+    """
+
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_tickets",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chat ticket")
+        verbose_name_plural = _("chat tickets")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.user} · {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -1,7 +1,42 @@
-from django.urls import path
+"""WebSocket routes of the chat, and the application a host mounts under ``"websocket"``.
 
-from .consumers import ChatConsumer
+Every path gets an answer: ``ws/chat/<id>/`` reaches :class:`~psico_chat.consumers.ChatConsumer`,
+anything else (letters, a negative or a 19-digit id, another prefix) is accepted and closed
+with 4404, like an appointment that does not exist. Channels' ``URLRouter`` would otherwise
+raise on an unknown path, which the server answers with a 500.
+"""
+
+from __future__ import annotations
+
+import psico_accounts.converters  # noqa: F401  (registers the "psico_id" path converter)
+from channels.routing import URLRouter
+from django.urls import path, re_path
+
+from .consumers import CLOSE_NOT_FOUND, ChatConsumer
+from .middleware import ChatAuthMiddlewareStack
+
+
+async def refuse_unknown_path(scope, receive, send) -> None:
+    """A tiny ASGI application for WebSocket paths that name no chat: close with 4404.
+
+    Accepted first, then closed: a close before the handshake reaches clients as a bare
+    HTTP 403 (see ``ChatConsumer._refuse``). Nothing of the path is echoed.
+    """
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
+
 
 websocket_urlpatterns = [
-    path("ws/chat/<int:appointment_id>/", ChatConsumer.as_asgi()),
+    # psico_id: at most 18 digits, so an id beyond PostgreSQL's bigint never reaches a query.
+    path("ws/chat/<psico_id:appointment_id>/", ChatConsumer.as_asgi()),
+    re_path(r"", refuse_unknown_path),
 ]
+
+
+def chat_websocket_application():
+    """The chat's WebSocket application: session, ticket or token authentication, then the
+    routes above. Wrap it in an origin check, e.g. ``AllowedHostsOriginValidator``."""
+    return ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -66,3 +66,12 @@ class ChatMessageCursorSerializer(QueryParametersSerializer):
         min_value=1,
         help_text=_("Page size, capped at PSICO_CHAT['HISTORY_PAGE_SIZE']."),
     )
+
+
+class ChatTicketSerializer(serializers.Serializer):
+    """A fresh socket ticket: open ``ws/chat/<id>/?ticket=<ticket>`` within ``expires_in``."""
+
+    ticket = serializers.CharField(read_only=True, help_text=_("Single-use socket ticket."))
+    expires_in = serializers.IntegerField(
+        read_only=True, help_text=_("Seconds until the ticket expires.")
+    )

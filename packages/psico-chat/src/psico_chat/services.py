@@ -24,6 +24,14 @@ def _require_participant(*, appointment: Appointment, user) -> None:
         )
 
 
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _clean_content(content) -> str:
     # Errors are keyed "message": the content's name in every public protocol (REST, socket).
     if not isinstance(content, str):
@@ -35,8 +43,9 @@ def _clean_content(content) -> str:
         raise ValidationError(
             {"message": ValidationError(_("The message is empty."), code="empty_message")}
         )
-    if "\x00" in text:
-        # PostgreSQL cannot store NUL characters in text columns.
+    if "\x00" in text or _has_lone_surrogate(text):
+        # PostgreSQL cannot store NUL characters in text columns, and a lone UTF-16 surrogate
+        # ("\ud800", possible in a Python str) is not text any encoder or database accepts.
         raise ValidationError(
             {
                 "message": ValidationError(

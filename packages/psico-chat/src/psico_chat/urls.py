@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import ChatMessageListCreateView
+from .views import ChatMessageListCreateView, ChatTicketCreateView
 
 app_name = "psico_chat"
 
@@ -10,4 +10,5 @@ urlpatterns = [
         ChatMessageListCreateView.as_view(),
         name="messages",
     ),
+    path("ticket/", ChatTicketCreateView.as_view(), name="ticket"),
 ]

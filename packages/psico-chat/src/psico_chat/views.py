@@ -9,15 +9,18 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .conf import chat_settings
 from .selectors import chat_appointment_for_participant, chat_messages_page
 from .serializers import (
     ChatMessageCreateSerializer,
     ChatMessageCursorSerializer,
     ChatMessagePageSerializer,
     ChatMessageSerializer,
+    ChatTicketSerializer,
 )
 from .services import message_send
-from .throttling import ChatMessageRateThrottle
+from .throttling import ChatMessageRateThrottle, ChatTicketRateThrottle
+from .tickets import ticket_issue
 
 
 class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
@@ -96,3 +99,35 @@ class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
             appointment=appointment, sender=request.user, content=payload.validated_data["message"]
         )
         return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ChatTicketCreateView(APIView):
+    """A single-use ticket for the chat socket, so API tokens never travel in URLs."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), ChatTicketRateThrottle()]
+
+    @extend_schema(
+        operation_id="chat_ticket_create",
+        summary="Get a single-use ticket for the chat socket",
+        description=(
+            "Returns a random ticket for `ws/chat/<appointment_id>/?ticket=<ticket>`. It opens "
+            'one socket, once, within `expires_in` seconds (`PSICO_CHAT["TICKET_TTL_SECONDS"]`), '
+            "for the user who asked for it; only its SHA-256 is stored. Prefer it to "
+            "`?token=<key>`, which still works but is deprecated: a long-lived API token in a "
+            "URL ends up in server and proxy logs."
+        ),
+        request=None,
+        responses={
+            201: ChatTicketSerializer,
+            401: OpenApiResponse(description="No credentials."),
+            429: OpenApiResponse(description="Too many tickets in a short time."),
+        },
+        tags=["chat"],
+    )
+    def post(self, request):
+        ticket = ticket_issue(user=request.user)
+        payload = {"ticket": ticket, "expires_in": chat_settings.TICKET_TTL_SECONDS}
+        return Response(ChatTicketSerializer(payload).data, status=status.HTTP_201_CREATED)

@@ -28,15 +28,13 @@ def chat_communicator(db):
     Connect with ``await communicator.connect()`` and always ``await communicator.disconnect()``.
     """
     from channels.db import database_sync_to_async
-    from channels.routing import URLRouter
     from channels.testing import WebsocketCommunicator
     from django.conf import settings
     from rest_framework.authtoken.models import Token
 
-    from ..middleware import ChatAuthMiddlewareStack
-    from ..routing import websocket_urlpatterns
+    from ..routing import chat_websocket_application
 
-    default_application = ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+    default_application = chat_websocket_application()
 
     @database_sync_to_async
     def token_key(user) -> str:
