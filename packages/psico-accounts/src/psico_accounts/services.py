@@ -7,7 +7,6 @@ Django's ``ValidationError`` (field keys as in the API); views answer those with
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
@@ -34,8 +35,7 @@ from .models import (
     User,
     UserType,
 )
-
-logger = logging.getLogger(__name__)
+from .tasks import send_password_reset_email
 
 USER_UPDATABLE_FIELDS = frozenset(
     {
@@ -421,10 +421,24 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
 
 
 def password_reset_request(*, email: str, from_email: str | None = None) -> None:
-    """Email a reset link (uid + token) to the active account with this address, if any.
+    """Have a reset link (uid + token) emailed to the active account with this address, if any.
 
-    Says nothing about whether the address exists: callers answer the same either way, and a
-    failing mail server is logged rather than raised for the same reason.
+    Only enqueues :func:`~psico_accounts.tasks.send_password_reset_email` with the address as
+    submitted and the current language, whether or not an account has it: the request does the
+    same work either way, so neither its answer nor its duration tells who has an account. The
+    ``TASKS`` backend runs the task (a worker in production), which looks the account up.
+    """
+    send_password_reset_email.enqueue(email=email, language=get_language(), from_email=from_email)
+
+
+def password_reset_email_send(
+    *, email: str, language: str | None = None, from_email: str | None = None
+) -> bool:
+    """Email a reset link (uid + token) to the active account with this address; False if none.
+
+    Runs in the background (see :func:`password_reset_request`), in ``language`` (None: the
+    site's ``LANGUAGE_CODE``). A failing mail server raises, so that the task is recorded as
+    failed with its traceback rather than lost silently.
     """
     user = (
         User.objects.filter(email__iexact=User.objects.normalize_email(email), is_active=True)
@@ -432,7 +446,7 @@ def password_reset_request(*, email: str, from_email: str | None = None) -> None
         .first()
     )
     if user is None:
-        return
+        return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     reset_url = None
@@ -446,20 +460,21 @@ def password_reset_request(*, email: str, from_email: str | None = None) -> None
         "reset_url": reset_url,
         "site_name": accounts_settings.SITE_NAME,
     }
-    subject = _("Reset your %(site_name)s password") % {"site_name": accounts_settings.SITE_NAME}
-    message = EmailMultiAlternatives(
-        subject=str(subject),
-        body=render_to_string("registration/password_reset_email.txt", context),
-        from_email=from_email or accounts_settings.PASSWORD_RESET_FROM_EMAIL,
-        to=[user.email],
-    )
-    message.attach_alternative(
-        render_to_string("registration/password_reset_email.html", context), "text/html"
-    )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("Could not send the password reset email to user %s", user.pk)
+    with translation.override(language):
+        subject = _("Reset your %(site_name)s password") % {
+            "site_name": accounts_settings.SITE_NAME
+        }
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=render_to_string("registration/password_reset_email.txt", context),
+            from_email=from_email or accounts_settings.PASSWORD_RESET_FROM_EMAIL,
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("registration/password_reset_email.html", context), "text/html"
+        )
+    message.send()
+    return True
 
 
 def _user_from_uid(uid: str) -> User | None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import django
 
+from psico_accounts.tasks_compat import IMMEDIATE_BACKEND
+
 __all__ = [
     "AUTH_PASSWORD_VALIDATORS",
     "AUTH_USER_MODEL",
@@ -30,6 +32,7 @@ __all__ = [
     "PASSWORD_HASHERS",
     "REST_FRAMEWORK",
     "STATIC_URL",
+    "TASKS",
     "TEMPLATES",
     "TIME_ZONE",
     "USE_TZ",
@@ -70,6 +73,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Its tables, for the tests that run tasks through the database and a worker.
+    "django_tasks_db",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +127,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "psico_accounts.schema.AutoSchema",
 }
+# Background tasks run inside the call that enqueues them (a real backend of Django's Tasks
+# API), so emails are in mail.outbox when the request returns; tests of the worker switch to
+# the database backend (psico_accounts.tasks_compat.DATABASE_BACKEND).
+TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 DEFAULT_FROM_EMAIL = "Psico <no-reply@psico.bo>"

@@ -1,0 +1,221 @@
+"""The password reset email leaves the request: the database task backend and a real worker.
+
+A reset request only stores a task (the same one whether or not the address has an account);
+``manage.py db_worker`` runs it later and sends the email through a real SMTP server started
+here. On PostgreSQL the worker is a separate process, as in production. The default test
+database is an in-memory SQLite that no other process can open: there the same command runs
+in this process, after the request has returned.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+from psico_accounts.tasks_compat import DATABASE_BACKEND, TaskResultStatus
+from psico_accounts.testing.factories import PatientFactory
+
+from tests.worker_settings import smtp_email_settings
+
+# Committed data only: the worker reads the tasks from its own connection.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_database_tasks"),
+]
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+RESET = "/api/auth/password-reset/"
+RESET_CONFIRM = "/api/auth/password-reset/confirm/"
+TASK_PATH = "psico_accounts.tasks.send_password_reset_email"
+# Run what is waiting, then exit; no reloader, no random start-up delay.
+WORKER_ARGS = ["--batch", "--no-reload", "--no-startup-delay", "--interval", "0"]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def _database_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
+
+
+@pytest.fixture
+def smtp_server():
+    mailbox = Mailbox()
+    mailbox.port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    yield mailbox
+    controller.stop()
+
+
+def _database_url() -> str:
+    database = connection.settings_dict
+    credentials = database["USER"] or "postgres"
+    if database.get("PASSWORD"):
+        credentials += f":{database['PASSWORD']}"
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
+
+
+def _run_worker_process(smtp_port: int) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+        "DATABASE_URL": _database_url(),
+        "PSICO_TEST_SMTP_PORT": str(smtp_port),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "db_worker", *WORKER_ARGS],
+        cwd=PACKAGE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _run_worker_command(smtp_port: int) -> None:
+    # The worker installs its own signal handlers (graceful shutdown); put ours back after.
+    signals = [
+        signal.SIGINT,
+        signal.SIGTERM,
+        *([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else []),
+    ]
+    saved = {number: signal.getsignal(number) for number in signals}
+    try:
+        with override_settings(**smtp_email_settings(smtp_port)):
+            call_command("db_worker", *WORKER_ARGS, stdout=io.StringIO())
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+@pytest.fixture
+def run_worker(smtp_server):
+    """Run ``db_worker`` until no task is waiting; its emails reach ``smtp_server``."""
+
+    def run() -> None:
+        if connection.vendor == "postgresql":
+            _run_worker_process(smtp_server.port)
+        else:
+            _run_worker_command(smtp_server.port)
+
+    return run
+
+
+def _codes_from(message) -> tuple[str, str]:
+    body = message.get_body(("plain",)).get_content()
+    uid = re.search(r"\(uid\): (\S+)", body).group(1)
+    token = re.search(r"Token: (\S+)", body).group(1)
+    return uid, token
+
+
+def test_a_reset_request_stores_a_task_and_the_worker_sends_one_email(
+    api_client_for, smtp_server, run_worker
+):
+    PatientFactory(email="olvido@psico.bo")
+    client = api_client_for(None, language="en")
+    response = client.post(RESET, {"email": "Olvido@psico.bo"}, format="json")
+
+    assert response.status_code == 200
+    assert mail.outbox == [] and smtp_server.messages == []
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.status) == (TASK_PATH, TaskResultStatus.READY)
+    assert task.args_kwargs == {
+        "args": [],
+        "kwargs": {"email": "Olvido@psico.bo", "language": "en", "from_email": None},
+    }
+
+    run_worker()
+
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.SUCCESSFUL
+    assert task.return_value is True
+    [message] = smtp_server.messages
+    assert message["To"] == "olvido@psico.bo"
+    assert message["Subject"] == "Reset your Psico password"
+    uid, token = _codes_from(message)
+    confirm = client.post(
+        RESET_CONFIRM, {"uid": uid, "token": token, "new_password": "Nueva-2025!"}
+    )
+    assert confirm.status_code == 200, confirm.data
+    assert mail.outbox == []
+
+
+def test_an_unknown_email_gets_the_same_answer_and_task_and_nothing_is_sent(
+    api_client_for, smtp_server, run_worker
+):
+    PatientFactory(email="existe@psico.bo")
+    client = api_client_for(None)
+    known = client.post(RESET, {"email": "existe@psico.bo"}, format="json")
+    unknown = client.post(RESET, {"email": "nadie@psico.bo"}, format="json")
+
+    assert (known.status_code, known.data) == (unknown.status_code, unknown.data)
+    tasks = {task.args_kwargs["kwargs"]["email"]: task for task in DBTaskResult.objects.all()}
+    assert set(tasks) == {"existe@psico.bo", "nadie@psico.bo"}
+    for task in tasks.values():
+        assert (task.task_path, task.status) == (TASK_PATH, TaskResultStatus.READY)
+        assert task.args_kwargs["kwargs"]["language"] == "es"
+
+    run_worker()
+
+    for task in tasks.values():
+        task.refresh_from_db()
+        assert task.status == TaskResultStatus.SUCCESSFUL
+    assert tasks["nadie@psico.bo"].return_value is False
+    assert [message["To"] for message in smtp_server.messages] == ["existe@psico.bo"]
+    assert "Restablece" in smtp_server.messages[0]["Subject"]
+
+
+def test_emails_wait_in_the_database_until_a_worker_runs(api_client_for, smtp_server, run_worker):
+    PatientFactory(email="paciente@psico.bo")
+    client = api_client_for(None)
+    for _ in range(2):
+        assert client.post(RESET, {"email": "paciente@psico.bo"}, format="json").status_code == 200
+
+    assert smtp_server.messages == []
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 2
+
+    run_worker()
+
+    assert len(smtp_server.messages) == 2
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
