@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import filecmp
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -42,7 +43,10 @@ def install_site(session: nox.Session, *extra: str, extras: str = "") -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the site with demo data on http://127.0.0.1:8000 (PORT to change; -- --reset)."""
+    """Run the site with demo data on http://127.0.0.1:8000 (PORT to change; -- --reset).
+
+    Its task worker runs beside it, so password reset emails appear on the console.
+    """
     install_site(session, extras="testing")
     database = SITE / "db.sqlite3"
     if "--reset" in session.posargs and database.exists():
@@ -63,18 +67,33 @@ def demo(session: nox.Session) -> None:
     else:
         session.log("Keeping the demo data of site/db.sqlite3 (-- --reset starts afresh).")
     port = os.environ.get("PORT", "8000")
-    session.log(f"Psico runs on http://127.0.0.1:{port}/api/docs/ (Ctrl+C stops it)")
-    session.run(
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        port,
-        "--log-config",
-        "config/uvicorn_logging.json",
-        env=env,
+    # The Procfile's worker beside the server: it sends the emails (printed on this console)
+    # that requests leave in the database. No reloader: it would outlive a terminated parent.
+    worker = subprocess.Popen(
+        [str(Path(session.bin) / "python"), "manage.py", "db_worker", "--no-reload"],
+        cwd=SITE,
+        env={**os.environ, **env},
     )
+    session.log(f"Psico runs on http://127.0.0.1:{port}/api/docs/ (Ctrl+C stops it)")
+    try:
+        session.run(
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--log-config",
+            "config/uvicorn_logging.json",
+            env=env,
+        )
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 @nox.session
