@@ -13,7 +13,6 @@ import pytest
 import redis
 from django.test import override_settings
 from django.utils import timezone
-from psico_accounts import resilient_cache as resilient_cache_module
 from psico_accounts.resilient_cache import resilient_cache
 from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory, ProfessionalFactory
 from psico_scheduling.testing.factories import weekly_schedule_for
@@ -87,8 +86,7 @@ def private_redis(tmp_path):
         server.stop()
     # The fallback remembers the outage for a few seconds and keeps counters in this
     # process: leave neither to the next test.
-    resilient_cache._down_until = 0.0
-    resilient_cache_module._local.clear()
+    resilient_cache.reset()
 
 
 @pytest.fixture

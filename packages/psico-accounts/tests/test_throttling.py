@@ -4,7 +4,6 @@ import socket
 
 import pytest
 from django.test import override_settings
-from psico_accounts import resilient_cache as resilient_cache_module
 from psico_accounts.resilient_cache import resilient_cache
 from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory
 
@@ -21,8 +20,7 @@ def _shared_cache_again():
     # The fallback remembers an outage for a few seconds and keeps its counters in process
     # memory, which cache.clear() does not reach: leave neither to the next test.
     yield
-    resilient_cache._down_until = 0.0
-    resilient_cache_module._local.clear()
+    resilient_cache.reset()
 
 
 @pytest.fixture

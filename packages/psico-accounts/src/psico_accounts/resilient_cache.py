@@ -51,6 +51,12 @@ class ResilientCache:
                 )
         return getattr(_local, method)(*args, **kwargs)
 
+    def reset(self) -> None:
+        """Forget a past failure and the process-local counters (for tests: the shared cache
+        is cleared by ``cache.clear()``, these are not)."""
+        self._down_until = 0.0
+        _local.clear()
+
     def get(self, key: str, default: Any = None) -> Any:
         return self._call("get", key, default)
 
