@@ -12,9 +12,11 @@ vanish silently.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -32,7 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = REPO_ROOT / "site"
 SCHEMA_PATH = SITE_DIR / "openapi.yaml"
 E2E_DIR = Path(__file__).resolve().parent
-ARTIFACTS_DIR = REPO_ROOT / "artifacts" / "e2e"
+# Another folder (and PSICO_E2E_DATABASE) lets two sessions run side by side.
+ARTIFACTS_DIR = Path(os.environ.get("PSICO_E2E_ARTIFACTS") or REPO_ROOT / "artifacts" / "e2e")
 
 SERVER_START_TIMEOUT = 90.0
 
@@ -137,7 +140,9 @@ def server_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
             "THROTTLE_RATE_PASSWORD_RESET": "100000/min",
             "STATIC_ROOT": str(ARTIFACTS_DIR / "static"),
             "MEDIA_ROOT": str(ARTIFACTS_DIR / "media"),
-            "EMAIL_URL": "consolemail://",
+            # Production refuses the console backend (it would log reset codes): mail goes to
+            # files with the artifacts.
+            "EMAIL_URL": f"filemail://{ARTIFACTS_DIR / 'mail'}",
         }
     )
     return env
@@ -179,8 +184,65 @@ def _wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path
     pytest.fail(f"/healthz never answered 200 ({last_error}):\n{log_path.read_text()}")
 
 
+def start_server(
+    env: dict[str, str], *, log_path: Path, workers: int = 1
+) -> tuple[subprocess.Popen, str]:
+    """``python -m uvicorn config.asgi:application`` as deployed, on a free port, once healthy.
+
+    Its own process group, so that stopping it also stops the workers ``--workers`` forks.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as server_log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-server-header",
+                # As deployed (Procfile): the chat token is redacted from access logs.
+                "--log-config",
+                "config/uvicorn_logging.json",
+            ],
+            cwd=SITE_DIR,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_healthy(process, base_url, log_path)
+    except BaseException:
+        stop_server(process)
+        raise
+    return process, base_url
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, SIGKILL it if it lingers."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+    # Workers of --workers share the group: none may outlive its parent.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 # The fuzzer may rename, deactivate or revoke any account it reaches, so it goes last.
-_ORDER = ("browser", "client", "websocket", "fuzz")
+_ORDER = ("browser", "client", "websocket", "hostile", "outage", "fuzz")
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -231,32 +293,9 @@ def live_server(artifacts_dir: Path) -> Iterator[LiveServer]:
         seeded = _run([python, str(E2E_DIR / "seed.py")], env=env, log=log)
     data = json.loads(seeded.stdout.strip().splitlines()[-1])
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
     log_path = artifacts_dir / "uvicorn.log"
-    with log_path.open("w") as server_log:
-        process = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-server-header",
-                # As deployed (Procfile): the chat token is redacted from access logs.
-                "--log-config",
-                "config/uvicorn_logging.json",
-            ],
-            cwd=SITE_DIR,
-            env=env,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )
+    process, base_url = start_server(env, log_path=log_path)
     try:
-        _wait_until_healthy(process, base_url, log_path)
         yield LiveServer(
             base_url=base_url,
             accounts={key: Account(**value) for key, value in data["accounts"].items()},
@@ -265,12 +304,7 @@ def live_server(artifacts_dir: Path) -> Iterator[LiveServer]:
             env=env,
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop_server(process)
         if os.environ.get("PSICO_E2E_KEEP_DATABASE") != "1":
             _drop_database(database_url, name)
 

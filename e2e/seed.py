@@ -8,6 +8,9 @@ Two sets of accounts: the ``fuzz_*`` ones belong to schemathesis, which may rena
 deactivate or delete them at will; the others stay intact for the generated client and the
 browser. The fuzz accounts get ids far above the small integers a fuzzer draws first, so an admin
 run does not lock itself out by chance; the ids it should reach are listed in ``fuzz_known``.
+The ``hostile_*`` accounts and objects belong to test_hostile_input.py, whose hostile values
+may be accepted where they are harmless (a reason written in Arabic digits cancels an
+appointment); ``outage_*`` ones to test_redis_outage.py.
 """
 
 from __future__ import annotations
@@ -83,13 +86,29 @@ def main() -> None:
             id=FUZZ_IDS_FROM + 2, email="fuzz-psicologa@e2e.psico.test"
         ),
         "fuzz_admin": AdminFactory(id=FUZZ_IDS_FROM + 3, email="fuzz-admin@e2e.psico.test"),
+        "hostile_patient": PatientFactory(email="hostil-paciente@e2e.psico.test"),
+        "hostile_professional": ProfessionalFactory(email="hostil-psicologa@e2e.psico.test"),
+        "hostile_admin": AdminFactory(email="hostil-admin@e2e.psico.test"),
+        # Logging out revokes the token: the hostile pass logs out with this one only.
+        "hostile_spare": PatientFactory(email="hostil-descartable@e2e.psico.test"),
+        # Changing the password rotates the token: only this account changes its own.
+        "hostile_password": PatientFactory(email="hostil-clave@e2e.psico.test"),
+        "hostile_target": PatientFactory(email="hostil-objetivo@e2e.psico.test"),
+        "outage_patient": PatientFactory(email="corte-paciente@e2e.psico.test"),
+        "outage_professional": ProfessionalFactory(email="corte-psicologa@e2e.psico.test"),
     }
     # Users the admin run may edit or delete without hurting anyone else's run.
     expendable = [
         PatientFactory(id=FUZZ_IDS_FROM + 10 + n, email=f"fuzz-prescindible{n}@e2e.psico.test")
         for n in range(2)
     ]
-    for key in ("professional", "professional2", "fuzz_professional"):
+    for key in (
+        "professional",
+        "professional2",
+        "fuzz_professional",
+        "hostile_professional",
+        "outage_professional",
+    ):
         professional = accounts[key]
         professional.professional_profile.specializations.add(specialization)
         working_every_day(professional)
@@ -101,6 +120,22 @@ def main() -> None:
         patient=accounts["fuzz_patient"], psychologist=accounts["fuzz_professional"], hour=9
     )
     fuzz_blocked = BlockedDateFactory(psychologist=accounts["fuzz_professional"])
+    hostile_appointment = appointment_in_two_days(
+        patient=accounts["hostile_patient"],
+        psychologist=accounts["hostile_professional"],
+        hour=9,
+    )
+    hostile_lifecycle_appointment = appointment_in_two_days(
+        patient=accounts["hostile_patient"],
+        psychologist=accounts["hostile_professional"],
+        hour=11,
+    )
+    hostile_blocked = BlockedDateFactory(psychologist=accounts["hostile_professional"])
+    outage_appointment = appointment_in_two_days(
+        patient=accounts["outage_patient"],
+        psychologist=accounts["outage_professional"],
+        hour=9,
+    )
     first_message = message_send(
         appointment=appointment,
         sender=accounts["professional"],
@@ -116,6 +151,14 @@ def main() -> None:
                     "fuzz_appointment": fuzz_appointment.pk,
                     "first_message": first_message.pk,
                     "specialization": specialization.pk,
+                    "specialization_slug": specialization.slug,
+                    "hostile_appointment": hostile_appointment.pk,
+                    "hostile_lifecycle_appointment": hostile_lifecycle_appointment.pk,
+                    "hostile_blocked_date": hostile_blocked.pk,
+                    "hostile_availability": accounts["hostile_professional"]
+                    .availability_rules.values_list("pk", flat=True)
+                    .first(),
+                    "outage_appointment": outage_appointment.pk,
                     "fuzz_known": [
                         fuzz_appointment.pk,
                         fuzz_blocked.pk,
