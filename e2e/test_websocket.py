@@ -103,3 +103,79 @@ def test_the_token_never_reaches_the_access_log(live_server):
     log = live_server.log_path.read_text(errors="replace")
     assert "/ws/chat/" in log, "the access log did not record the socket at all"
     assert token not in log
+
+
+# ---- Hostile input on the socket ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/ws/chat/abc/", "/ws/chat/-1/", "/ws/chat/1", "/ws/other/", "/ws/chat/99999999999999999999/"],
+)
+def test_an_unmatched_socket_path_is_refused_cleanly(live_server, path):
+    """No route is a refusal (403/404 at the handshake, or 4404 after it), never an HTTP 500."""
+    token = live_server.accounts["patient"].token
+    url = live_server.base_url.replace("http://", "ws://") + f"{path}?token={token}"
+
+    async def attempt() -> tuple[str, int]:
+        try:
+            async with connect(url, origin=live_server.base_url, open_timeout=10) as socket:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(socket.recv(), timeout=10)
+                return "close", closed.value.rcvd.code if closed.value.rcvd else 1006
+        except InvalidStatus as refused:
+            return "http", refused.value.response.status_code
+
+    how, code = asyncio.run(attempt())
+    assert (how, code) in {("http", 403), ("http", 404), ("close", 4404)}, (path, how, code)
+
+
+# Frame text as sent: JSON the client library would not produce (too deep, a lone surrogate
+# written as an escape, integers past 64 bits).
+HOSTILE_FRAMES = {
+    "nested 100000 deep": "[" * 100_000 + "]" * 100_000,
+    "message nested 100000 deep": '{"type": "chat.message", "message": '
+    + "[" * 100_000
+    + "]" * 100_000
+    + "}",
+    "lone surrogate": '{"type": "chat.message", "message": "hola \\ud800"}',
+    "20000 characters": json.dumps({"type": "chat.message", "message": "a" * 20_000}),
+    "read huge id": '{"type": "read", "message_id": 99999999999999999999}',
+    "history huge before": '{"type": "history", "before": 99999999999999999999}',
+    "history huge limit": '{"type": "history", "limit": 99999999999999999999}',
+    "resume huge after": '{"type": "resume", "after": 99999999999999999999}',
+    "read 20000 digits": '{"type": "read", "message_id": ' + "9" * 20_000 + "}",
+}
+
+
+async def next_frame_of_type(socket, kinds: set[str]) -> dict:
+    """The next frame of one of ``kinds``, skipping typing and read receipts from others."""
+    while True:
+        frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+        if frame.get("type") in kinds:
+            return frame
+
+
+@pytest.mark.parametrize("frame", list(HOSTILE_FRAMES.values()), ids=list(HOSTILE_FRAMES))
+def test_a_hostile_frame_gets_an_error_frame_and_the_socket_stays_open(live_server, frame):
+    url = socket_url(
+        live_server, live_server.ids["appointment"], live_server.accounts["patient"].token
+    )
+
+    async def converse() -> tuple[dict, dict]:
+        async with connect(url, origin=live_server.base_url, open_timeout=10) as socket:
+            await socket.send(frame)
+            answer = await next_frame_of_type(socket, {"error", "chat.message", "history"})
+            await socket.send(json.dumps({"type": "chat.message", "message": "¿Sigue ahí?"}))
+            after = await next_frame_of_type(socket, {"chat.message", "error"})
+        return answer, after
+
+    try:
+        answer, after = asyncio.run(converse())
+    except ConnectionClosed as closed:
+        code = closed.rcvd.code if closed.rcvd else "none (abnormal drop)"
+        pytest.fail(f"the server closed the socket (code {code}) instead of an error frame")
+    # A limit is capped at HISTORY_PAGE_SIZE (psico-chat README), so a page answers it too.
+    allowed = {"error", "history"} if "limit" in frame else {"error"}
+    assert answer["type"] in allowed, answer
+    assert after["type"] == "chat.message" and after["message"] == "¿Sigue ahí?", after
