@@ -20,8 +20,15 @@ def chat_group_name(appointment_id: int) -> str:
 
 
 async def _group_send(layer, group: str, event: dict[str, Any]) -> None:
-    async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
-        await layer.group_send(group, event)
+    # Twice: after a Redis restart the first command may run on a pooled connection to the
+    # old server; the pool drops it and the second attempt reconnects. A refused connection
+    # fails in milliseconds, so an outage costs no real time.
+    try:
+        async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
+            await layer.group_send(group, event)
+    except Exception:
+        async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
+            await layer.group_send(group, event)
 
 
 def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:
