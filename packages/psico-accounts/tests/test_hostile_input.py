@@ -176,6 +176,21 @@ def test_deeply_nested_json_is_a_400(api_client_for, url, body):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (DEEP_ARRAY, "anidado demasiado profundo (más de 32 niveles)"),
+        ('{"first_name": "\\udfff"}', "sustituto UTF-16 suelto"),
+        ('{"first_name": NaN}', "no es JSON válido"),
+    ],
+    ids=["nested", "surrogate", "nan"],
+)
+def test_unreadable_json_is_explained_in_spanish_by_default(api_client_for, body, expected):
+    response = api_client_for(None).post(REGISTER, body, content_type="application/json")
+    assert response.status_code == 400
+    assert expected in response.json()["detail"]
+
+
 @pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_OBJECT], ids=["array", "object"])
 def test_deeply_nested_json_is_a_400_on_the_multipart_view_too(patient, api_client_for, body):
     response = api_client_for(patient).patch(ME, body, content_type="application/json")
