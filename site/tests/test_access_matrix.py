@@ -398,6 +398,8 @@ MATRIX: list[Case] = [
         path=chat_of_appointment,
         body=lambda world, actor: {"message": "¿Podemos empezar diez minutos antes?"},
     ),
+    # A socket ticket is the signed-in user's own: anyone signed in may ask for one.
+    Case("post", "api/chat/ticket/", signed_in(201)),
     # --- site ----------------------------------------------------------------------------------
     Case("get", "api/schema/", EVERYONE),
     Case("get", "api/docs/", EVERYONE),
