@@ -7,13 +7,12 @@ import pytest
 def _fresh_cache():
     # Throttle history lives in the cache, and user ids repeat between tests.
     from django.core.cache import cache
-    from psico_accounts import resilient_cache
+    from psico_accounts.resilient_cache import resilient_cache
 
     def forget() -> None:
         cache.clear()
         # The counters' fallback memory and its "shared cache is down" mark outlive a test.
-        resilient_cache._local.clear()
-        resilient_cache.resilient_cache._down_until = 0.0
+        resilient_cache.reset()
 
     forget()
     yield
