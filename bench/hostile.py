@@ -16,7 +16,7 @@ It exits non-zero on a 5xx or a broken request only (a correctness failure, not 
 Environment: ``DATABASE_URL`` (PostgreSQL; default postgres://postgres@127.0.0.1:5432/h_bench,
 the run uses a fresh ``h_bench_hostile`` beside it). The server runs one worker with a cache of
 its own process (``CACHE_URL=locmemcache://``), so throttle counts start at zero every run and
-no shared Redis key is touched.
+no shared Redis key is touched, and with ``FORWARDED_ALLOW_IPS=""`` as the Procfile deploys it.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ def main() -> int:
             SINGLE_PROCESS="1",
             # A production process refuses the console backend; nothing here sends mail.
             EMAIL_URL=f"filemail://{mail}",
+            # As the Procfile: uvicorn believes X-Forwarded-For from no one (its own default
+            # trusts 127.0.0.1, where this client is, and would rewrite the address itself).
+            FORWARDED_ALLOW_IPS="",
         )
         connections.close_all()
         server = servers.UvicornServer(

@@ -133,6 +133,8 @@ def server_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
             "REDIS_URL": redis_url,
             # Plain HTTP on the loopback interface: no TLS terminator in front of it.
             "SECURE_SSL_REDIRECT": "False",
+            # As the Procfile: uvicorn believes X-Forwarded-For from no one unless told.
+            "FORWARDED_ALLOW_IPS": "",
             # The fuzzer sends thousands of requests from one address; production rates would
             # answer most of them with 429 and hide the behaviour under test.
             "THROTTLE_RATE_LOGIN": "100000/min",
@@ -207,6 +209,9 @@ def start_server(
                 "--workers",
                 str(workers),
                 "--no-server-header",
+                "--proxy-headers",
+                "--forwarded-allow-ips",
+                env.get("FORWARDED_ALLOW_IPS", ""),
                 # As deployed (Procfile): the chat token is redacted from access logs.
                 "--log-config",
                 "config/uvicorn_logging.json",

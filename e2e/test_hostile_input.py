@@ -35,6 +35,17 @@ pytestmark = pytest.mark.hostile
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "site" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 SLOW_SECONDS = 1.0
+# Operations that may hash a password (PBKDF2, deliberately slow) for a well-formed value: their
+# budget is a second more than what an ordinary wrong-password login costs on this machine, so
+# that what is measured is the hostile value, not the hasher.
+HASHING_PATHS = {
+    "/api/auth/login/",
+    "/api/auth/register/",
+    "/api/auth/password-change/",
+    "/api/auth/password-reset/confirm/",
+    "/api/users/",
+    "/api/users/{id}/",
+}
 REQUEST_TIMEOUT_SECONDS = 30.0
 
 WORDS = ("terapia", "ansiedad", "psicologa", "consulta", "la", "paz", "sesion", "de")
@@ -388,6 +399,7 @@ def build_cases(operation: Operation, base_url: str, context: dict) -> list[Case
 
 OPERATIONS = operations()
 RESULTS: list[dict] = []
+PASSWORD_HASH_SECONDS = [0.0]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -403,7 +415,8 @@ def report(artifacts_dir, request):
     line = (
         f"hostile input: {len(RESULTS)} cases over {len({r['operation'] for r in RESULTS})} "
         f"operations, {sum(r['status'] >= 500 for r in RESULTS)} answered 5xx, "
-        f"{sum(r['seconds'] >= SLOW_SECONDS for r in RESULTS)} took {SLOW_SECONDS:g} s or more; "
+        f"{sum(r['seconds'] >= SLOW_SECONDS for r in RESULTS)} took {SLOW_SECONDS:g} s or more "
+        f"(one password hash: {PASSWORD_HASH_SECONDS[0]:.2f} s); "
         f"slowest {slowest['seconds']:.3f} s: {slowest['method']} {slowest['path']} "
         f"{slowest['where']} {slowest['field']} ({slowest['kind']}) -> {slowest['status']}"
     )
@@ -422,14 +435,34 @@ def identities(live_server) -> dict[str | None, dict]:
     return table
 
 
+@pytest.fixture(scope="module")
+def password_hash_seconds(live_server) -> float:
+    """The median time of an ordinary wrong-password login: the cost of one password hash."""
+    durations = []
+    with httpx.Client(base_url=live_server.base_url, timeout=REQUEST_TIMEOUT_SECONDS) as client:
+        for attempt in range(3):
+            started = time.perf_counter()
+            client.post(
+                "/api/auth/login/",
+                json={
+                    "email": live_server.accounts["hostile_target"].email,
+                    "password": f"Clave-incorrecta-{attempt}",
+                },
+            )
+            durations.append(time.perf_counter() - started)
+    PASSWORD_HASH_SECONDS[0] = sorted(durations)[1]
+    return PASSWORD_HASH_SECONDS[0]
+
+
 def test_operations_were_read_from_the_schema():
     assert len(OPERATIONS) >= 40, [operation.id for operation in OPERATIONS]
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.id)
 def test_hostile_input_never_answers_5xx_nor_slowly(
-    live_server, identities, artifacts_dir, operation
+    live_server, identities, artifacts_dir, password_hash_seconds, operation
 ):
+    budget = SLOW_SECONDS + (password_hash_seconds if operation.path in HASHING_PATHS else 0)
     failures = []
     count = 0
     with httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS) as client:
@@ -470,7 +503,7 @@ def test_hostile_input_never_answers_5xx_nor_slowly(
                 RESULTS.append(record)
                 with (artifacts_dir / "hostile.jsonl").open("a") as log:
                     log.write(json.dumps(record) + "\n")
-                if status == 0 or status >= 500 or seconds >= SLOW_SECONDS:
+                if status == 0 or status >= 500 or seconds >= budget:
                     failures.append(
                         {**record, "url": case.url[:160], "body": (case.content or b"")[:160]}
                     )
@@ -489,5 +522,5 @@ def test_hostile_input_never_answers_5xx_nor_slowly(
     assert count > 0
     assert not failures, (
         f"{len(failures)} of {count} cases answered 5xx, timed out or took "
-        f">= {SLOW_SECONDS:g} s:\n" + "\n".join(json.dumps(f, default=str) for f in failures)
+        f">= {budget:.2f} s:\n" + "\n".join(json.dumps(f, default=str) for f in failures)
     )
