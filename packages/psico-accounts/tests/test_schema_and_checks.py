@@ -90,6 +90,16 @@ def test_checks_report_bad_settings():
     assert "psico_accounts.E001" in [error.id for error in check_settings(None)]
 
 
+@pytest.mark.parametrize("delays", ["60", [60, -1], [60, True], None])
+def test_checks_report_bad_email_retry_delays(settings, delays):
+    settings.PSICO_ACCOUNTS = {"EMAIL_RETRY_DELAYS_SECONDS": delays}
+    assert "psico_accounts.E006" in [error.id for error in check_settings(None)]
+
+
+def test_the_default_email_retry_delays_pass_the_check():
+    assert check_settings(None) == []
+
+
 def test_check_passes_when_the_package_templates_come_first():
     assert check_reset_email_template(None) == []
 

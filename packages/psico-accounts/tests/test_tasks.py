@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from psico_accounts.conf import accounts_settings
+from psico_accounts.tasks import NO_ACCOUNT, RETRY_SCHEDULED, SENT
 from psico_accounts.tasks_compat import DATABASE_BACKEND, TaskResultStatus
 from psico_accounts.testing.factories import PatientFactory
 
@@ -71,14 +75,34 @@ def _database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
 
 
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a fixed port, which a test may stop and start again."""
+
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self.port = _free_port()
+        self.controller: Controller | None = None
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        return self.mailbox.messages
+
+    def start(self) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @pytest.fixture
 def smtp_server():
-    mailbox = Mailbox()
-    mailbox.port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    controller.start()
-    yield mailbox
-    controller.stop()
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 def _database_url() -> str:
@@ -97,6 +121,10 @@ def _run_worker_process(smtp_port: int) -> None:
         "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
         "DATABASE_URL": _database_url(),
         "PSICO_TEST_SMTP_PORT": str(smtp_port),
+        # The test's own retry delays (a settings override does not reach another process).
+        "PSICO_TEST_EMAIL_RETRY_DELAYS": ",".join(
+            str(delay) for delay in accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+        ),
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
         ),
@@ -169,7 +197,7 @@ def test_a_reset_request_stores_a_task_and_the_worker_sends_one_email(
 
     task.refresh_from_db()
     assert task.status == TaskResultStatus.SUCCESSFUL
-    assert task.return_value is True
+    assert task.return_value == SENT
     [message] = smtp_server.messages
     assert message["To"] == "olvido@psico.bo"
     assert message["Subject"] == "Reset your Psico password"
@@ -201,7 +229,8 @@ def test_an_unknown_email_gets_the_same_answer_and_task_and_nothing_is_sent(
     for task in tasks.values():
         task.refresh_from_db()
         assert task.status == TaskResultStatus.SUCCESSFUL
-    assert tasks["nadie@psico.bo"].return_value is False
+    assert tasks["existe@psico.bo"].return_value == SENT
+    assert tasks["nadie@psico.bo"].return_value == NO_ACCOUNT
     assert [message["To"] for message in smtp_server.messages] == ["existe@psico.bo"]
     assert "Restablece" in smtp_server.messages[0]["Subject"]
 
@@ -219,3 +248,46 @@ def test_emails_wait_in_the_database_until_a_worker_runs(api_client_for, smtp_se
 
     assert len(smtp_server.messages) == 2
     assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+
+
+def test_a_mail_server_outage_is_retried_and_the_email_delivered_later(
+    api_client_for, smtp_server, run_worker, settings
+):
+    settings.PSICO_ACCOUNTS = {"EMAIL_RETRY_DELAYS_SECONDS": [2, 2]}
+    PatientFactory(email="paciente@psico.bo")
+    assert api_client_for(None).post(RESET, {"email": "paciente@psico.bo"}).status_code == 200
+    smtp_server.stop()
+
+    run_worker()  # the connection is refused: nothing is sent, a retry waits two seconds
+
+    first, retry = DBTaskResult.objects.order_by("enqueued_at")
+    assert (first.status, first.return_value) == (TaskResultStatus.SUCCESSFUL, RETRY_SCHEDULED)
+    assert retry.status == TaskResultStatus.READY
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.args_kwargs["kwargs"]["email"] == "paciente@psico.bo"
+    assert retry.run_after is not None and retry.run_after > first.finished_at
+
+    smtp_server.start()
+    time.sleep(max(0.0, (retry.run_after - timezone.now()).total_seconds()) + 0.2)
+    run_worker()
+
+    retry.refresh_from_db()
+    assert (retry.status, retry.return_value) == (TaskResultStatus.SUCCESSFUL, SENT)
+    assert [message["To"] for message in smtp_server.messages] == ["paciente@psico.bo"]
+
+
+def test_when_the_retries_are_spent_the_task_fails_with_its_traceback(
+    api_client_for, smtp_server, run_worker, settings
+):
+    settings.PSICO_ACCOUNTS = {"EMAIL_RETRY_DELAYS_SECONDS": [0]}
+    PatientFactory(email="paciente@psico.bo")
+    assert api_client_for(None).post(RESET, {"email": "paciente@psico.bo"}).status_code == 200
+    smtp_server.stop()
+
+    run_worker()
+
+    first, last = DBTaskResult.objects.order_by("enqueued_at")
+    assert first.return_value == RETRY_SCHEDULED
+    assert last.status == TaskResultStatus.FAILED
+    assert last.args_kwargs["kwargs"]["attempt"] == 2
+    assert "ConnectionRefusedError" in last.traceback

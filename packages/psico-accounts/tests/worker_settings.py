@@ -35,3 +35,7 @@ def smtp_email_settings(port: int) -> dict[str, Any]:
 
 if "PSICO_TEST_SMTP_PORT" in os.environ:
     globals().update(smtp_email_settings(int(os.environ["PSICO_TEST_SMTP_PORT"])))
+
+if "PSICO_TEST_EMAIL_RETRY_DELAYS" in os.environ:
+    _delays = os.environ["PSICO_TEST_EMAIL_RETRY_DELAYS"].split(",")
+    PSICO_ACCOUNTS = {"EMAIL_RETRY_DELAYS_SECONDS": [float(delay) for delay in _delays if delay]}

@@ -29,6 +29,17 @@ def check_settings(app_configs, **kwargs):
                 id="psico_accounts.E002",
             )
         )
+    delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+    if not isinstance(delays, (list, tuple)) or not all(
+        isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0
+        for delay in delays
+    ):
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["EMAIL_RETRY_DELAYS_SECONDS"] must be a list of seconds >= 0.',
+                id="psico_accounts.E006",
+            )
+        )
     if getattr(settings, "AUTH_USER_MODEL", "") != "psico_accounts.User":
         errors.append(
             Error(

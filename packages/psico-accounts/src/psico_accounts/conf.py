@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_URL": None,
     # Sender of the password reset email; None uses Django's DEFAULT_FROM_EMAIL.
     "PASSWORD_RESET_FROM_EMAIL": None,
+    # Seconds to wait before each new attempt at an email the mail server did not take (SMTP
+    # down, a refused message); when they are spent the task fails with its traceback. The
+    # default retries for about eleven hours.
+    "EMAIL_RETRY_DELAYS_SECONDS": (60, 300, 1800, 3600, 3 * 3600, 6 * 3600),
     # Name of the practice, as shown in emails.
     "SITE_NAME": "Psico",
     # Throttle rates used when REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has no entry for the

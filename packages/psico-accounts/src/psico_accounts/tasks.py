@@ -6,18 +6,59 @@ must not depend on whether an account exists.
 
 from __future__ import annotations
 
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .conf import accounts_settings
 from .tasks_compat import task
+
+logger = logging.getLogger(__name__)
+
+# What the task returns (and the database backend records as its result).
+SENT = "sent"
+NO_ACCOUNT = "no_account"
+RETRY_SCHEDULED = "retry_scheduled"
+
+
+def _retry_later(bound_task, *, attempt: int, **kwargs) -> bool:
+    """Enqueue ``bound_task`` again after the delay ``PSICO_ACCOUNTS["EMAIL_RETRY_DELAYS_SECONDS"]``
+    gives for this attempt; False once the delays are spent or the backend cannot defer (the
+    immediate backend runs inside the request, where waiting is not an option)."""
+    delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+    if attempt > len(delays) or not bound_task.get_backend().supports_defer:
+        return False
+    run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
+    bound_task.using(run_after=run_after).enqueue(attempt=attempt + 1, **kwargs)
+    return True
 
 
 @task
 def send_password_reset_email(
-    *, email: str, language: str | None = None, from_email: str | None = None
-) -> bool:
+    *, email: str, language: str | None = None, from_email: str | None = None, attempt: int = 1
+) -> str:
     """Email a reset link to the active account with ``email``; nothing when there is none.
 
-    Returns whether an email was sent, which only the task's result (in the database for
-    the database backend) records, never the request that enqueued it.
+    A mail server that cannot be reached or refuses the message does not lose the email: the
+    task enqueues itself again, later (backing off as ``EMAIL_RETRY_DELAYS_SECONDS`` says), and
+    raises only when every retry is spent, so the last failure is recorded with its traceback.
+    Returns :data:`SENT`, :data:`NO_ACCOUNT` or :data:`RETRY_SCHEDULED`, which only the task's
+    result records, never the request that enqueued it.
     """
     from . import services  # services enqueues this task: import it only when it runs.
 
-    return services.password_reset_email_send(email=email, language=language, from_email=from_email)
+    arguments = {"email": email, "language": language, "from_email": from_email}
+    try:
+        sent = services.password_reset_email_send(**arguments)
+    except (smtplib.SMTPException, OSError):
+        if not _retry_later(send_password_reset_email, attempt=attempt, **arguments):
+            raise
+        logger.warning(
+            "The password reset email could not be sent (attempt %s); it will be retried.",
+            attempt,
+            exc_info=True,
+        )
+        return RETRY_SCHEDULED
+    return SENT if sent else NO_ACCOUNT
