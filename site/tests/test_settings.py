@@ -1,5 +1,6 @@
 """The settings module reads its configuration from the environment."""
 
+import re
 import runpy
 
 import pytest
@@ -44,6 +45,7 @@ SETTINGS_ENV = (
     "THROTTLE_RATE_PASSWORD_RESET",
     "THROTTLE_RATE_REGISTER",
     "LOG_LEVEL",
+    "TASKS_BACKEND",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -81,6 +83,12 @@ def load_settings(monkeypatch):
         return runpy.run_path(str(SETTINGS_FILE))
 
     return load
+
+
+def test_every_variable_the_settings_read_is_cleared_between_tests():
+    # A variable left out of SETTINGS_ENV would leak from the shell into these tests.
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', SETTINGS_FILE.read_text()))
+    assert read and read <= set(SETTINGS_ENV), sorted(read - set(SETTINGS_ENV))
 
 
 def test_development_defaults_need_no_environment(load_settings):
