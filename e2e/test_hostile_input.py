@@ -420,9 +420,10 @@ def report(artifacts_dir, request):
         f"slowest {slowest['seconds']:.3f} s: {slowest['method']} {slowest['path']} "
         f"{slowest['where']} {slowest['field']} ({slowest['kind']}) -> {slowest['status']}"
     )
-    print(line)
     if reporter:
         reporter.write_line(line)
+    else:
+        print(line)
 
 
 @pytest.fixture(scope="module")
