@@ -370,3 +370,23 @@ def test_extreme_specialization_ids_in_a_body_are_a_400(professional, api_client
     assert response.status_code == 400
     assert "specializations" in response.json()
     assert list(professional.professional_profile.specializations.all()) == [kept]
+
+
+@pytest.mark.parametrize("fee", ["١٢٣٫٥٠", "１２３.５０", "1e3", "NaN", "Infinity"])
+def test_a_fee_is_written_in_ascii_digits(professional, api_client_for, fee):
+    client = api_client_for(professional, language="en")
+
+    response = client.patch(PROFESSIONAL_ME, {"consultation_fee": fee}, format="json")
+
+    assert response.status_code == 400
+    professional.professional_profile.refresh_from_db()
+    assert professional.professional_profile.consultation_fee != 123
+
+
+def test_a_fee_in_ascii_digits_is_taken(professional, api_client_for):
+    response = api_client_for(professional).patch(
+        PROFESSIONAL_ME, {"consultation_fee": "150.50"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["consultation_fee"] == "150.50"

@@ -198,3 +198,16 @@ def test_rest_answers_404_for_ids_beyond_the_database(api_client_for, patient, a
 
     assert listed.status_code == 404
     assert posted.status_code == 404
+
+
+@pytest.mark.parametrize("parameter", ["after", "before", "limit"])
+@pytest.mark.parametrize(
+    "value", ["١٢٣", "１２３", "99999999999999999999", "-1", "1.5"], ids=str.encode
+)
+def test_rest_cursors_are_ascii_database_ids(api_client_for, appointment, parameter, value):
+    client = api_client_for(appointment.patient, language="en")
+
+    response = client.get(f"/api/chat/{appointment.pk}/messages/", {parameter: value})
+
+    assert response.status_code == 400
+    assert parameter in response.json()

@@ -13,6 +13,7 @@ Form encodings (multipart, urlencoded) carry only text and are left to DRF's own
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.db import models
@@ -21,6 +22,38 @@ from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
 WRONG_JSON_TYPE = _("Must be a JSON {expected} (received: {received}).")
+NOT_ASCII_NUMBER = _("Write the number with the digits 0-9.")
+
+# A number written as text (a decimal in JSON, any number in a form or a query string).
+# Python's int(), float() and Decimal() also read Arabic-Indic, fullwidth and other Unicode
+# digits, so "١٢٣" would be 123: one value, two spellings, which no schema documents.
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+NUMERIC_FIELDS = (serializers.IntegerField, serializers.FloatField, serializers.DecimalField)
+
+
+def is_ascii_number(text: str) -> bool:
+    """True when ``text`` (surrounding spaces aside) is a plain number in the digits 0-9."""
+    return bool(_ASCII_NUMBER.fullmatch(text.strip()))
+
+
+def numeric_text_errors(fields, data) -> dict:
+    """Numeric ``fields`` whose value in ``data`` is text that is not a plain ASCII number."""
+    errors = {}
+    for field in fields:
+        if field.read_only or not isinstance(field, NUMERIC_FIELDS):
+            continue
+        if field.field_name not in data:
+            continue
+        values = (
+            data.getlist(field.field_name) if hasattr(data, "getlist") else [data[field.field_name]]
+        )
+        if any(
+            isinstance(value, str) and value.strip() and not is_ascii_number(value)
+            for value in values
+        ):
+            errors[field.field_name] = [NOT_ASCII_NUMBER]
+    return errors
+
 
 _JSON_TYPE_NAMES = {
     "string": _("string"),
@@ -162,9 +195,15 @@ class StrictJSONMixin:
     """For input serializers: JSON values of another type than documented are refused."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, Mapping) or _is_form_data(data):
+        if not isinstance(data, Mapping):
             return super().to_internal_value(data)
-        type_errors = json_input_errors(self, data)
+        if _is_form_data(data):
+            type_errors = numeric_text_errors(self.fields.values(), data)
+        else:
+            type_errors = {
+                **numeric_text_errors(self.fields.values(), data),
+                **json_input_errors(self, data),
+            }
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

@@ -26,6 +26,8 @@ from django_filters.constants import EMPTY_VALUES
 from rest_framework import filters, pagination, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
+from .payloads import NOT_ASCII_NUMBER, is_ascii_number, numeric_text_errors
+
 BLANK_PARAMETER = _("Give this parameter a value, or leave it out.")
 UNREADABLE_PARAMETER = _("This is not a valid value for this parameter.")
 REPEATED_PARAMETER = _("Send this parameter once.")
@@ -43,6 +45,8 @@ TOO_MANY_WORDS = ngettext_lazy(
 )
 
 # Past 18 digits a page number cannot be a page (nor fit a database integer).
+# django-filter's NumberFilter (and ModelChoiceFilter ids) read numbers with int() or Decimal().
+_NUMERIC_FORM_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 _PAGE_NUMBER = re.compile(r"[0-9]{1,18}")
 # The spellings of a boolean in a query string, as OpenAPI clients write them.
 _BOOLEANS = {"true", "false"}
@@ -104,6 +108,10 @@ class _StrictQueryForm(forms.Form):
                 continue
             elif _is_blank(values):
                 problem = BLANK_PARAMETER
+            elif isinstance(field, _NUMERIC_FORM_FIELDS) and not all(
+                is_ascii_number(str(value)) for value in values
+            ):
+                problem = NOT_ASCII_NUMBER
             elif isinstance(field, forms.NullBooleanField):
                 problem = None if str(values[0]).lower() in _BOOLEANS else UNREADABLE_PARAMETER
             elif cleaned_data.get(name) in EMPTY_VALUES:
@@ -139,6 +147,11 @@ class QueryParametersSerializer(serializers.Serializer):
                 problems[field.field_name] = [REPEATED_PARAMETER]
             elif _is_blank(values) and not getattr(field, "allow_blank", False):
                 problems[field.field_name] = [BLANK_PARAMETER]
+        problems.update(
+            (name, messages)
+            for name, messages in numeric_text_errors(self.fields.values(), data).items()
+            if name not in problems
+        )
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

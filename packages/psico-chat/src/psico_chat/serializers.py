@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from psico_accounts.payloads import InputSerializer
+from psico_accounts.serializers import DatabaseIdField
 from psico_accounts.query import QueryParametersSerializer
 from rest_framework import serializers
 
@@ -51,17 +52,17 @@ class ChatMessagePageSerializer(serializers.Serializer):
 class ChatMessageCursorSerializer(QueryParametersSerializer):
     """Query parameters of the message list."""
 
-    after = serializers.IntegerField(
+    after = DatabaseIdField(
         required=False,
         min_value=0,
         help_text=_("Only messages with a greater id, oldest first (catching up)."),
     )
-    before = serializers.IntegerField(
+    before = DatabaseIdField(
         required=False,
         min_value=1,
         help_text=_("Only messages with a smaller id: the newest of those (older history)."),
     )
-    limit = serializers.IntegerField(
+    limit = DatabaseIdField(
         required=False,
         min_value=1,
         help_text=_("Page size, capped at PSICO_CHAT['HISTORY_PAGE_SIZE']."),
