@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 from psico_chat.models import ChatTicket
 from psico_chat.tickets import ticket_issue, ticket_redeem
@@ -169,8 +170,18 @@ def test_concurrent_redemptions_accept_a_ticket_once(patient):
     key = ticket_issue(user=patient)
 
     def redeem(_):
+        # The in-memory SQLite test database is shared between threads in shared-cache mode,
+        # where a writer that meets another's table lock fails at once instead of waiting for
+        # it as a file database (and PostgreSQL) does: try again, as a waiting writer would.
         try:
-            return ticket_redeem(key=key)
+            for _attempt in range(200):
+                try:
+                    return ticket_redeem(key=key)
+                except OperationalError as exc:
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.01)
+            raise AssertionError("the ticket table stayed locked")
         finally:
             connection.close()
 
