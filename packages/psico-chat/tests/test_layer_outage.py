@@ -11,8 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import threading
 import time
 
 import httpx
@@ -22,11 +20,8 @@ from channels.db import database_sync_to_async
 
 from tests.test_live import (
     ORIGIN,
-    PACKAGE_DIR,
-    STARTUP_TIMEOUT,
     Server,
     _free_port,
-    _test_database_url,
 )
 
 TRY_AGAIN_LATER = 1013
@@ -100,48 +95,12 @@ def private_redis():
 
 @pytest.fixture
 def server(private_redis, transactional_db):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
-        ),
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": private_redis.url,
-    }
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "info",
-            "--no-use-colors",
-        ],
-        cwd=PACKAGE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    running = Server(process, port)
-    reader = threading.Thread(target=running.read_output, daemon=True)
-    reader.start()
+    running = Server.start(redis_url=private_redis.url)
     try:
-        if not running.ready.wait(STARTUP_TIMEOUT) or process.poll() is not None:
-            pytest.fail(f"uvicorn did not start:\n{running.output}")
+        running.wait_until_ready()
         yield running
     finally:
         running.stop()
-        reader.join(timeout=30)
 
 
 async def close_code(ws) -> int:

@@ -67,10 +67,58 @@ def _free_port() -> int:
 
 @dataclass
 class Server:
+    """``uvicorn tests.asgi:application`` in its own process, on a free port."""
+
     process: subprocess.Popen
     port: int
     lines: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
+    reader: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, *, redis_url: str) -> Server:
+        """Start a server on the test database and the channel layer at ``redis_url``; it is
+        ready once :attr:`ready` is set and the process still runs."""
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
+            ),
+            "DATABASE_URL": _test_database_url(),
+            "REDIS_URL": redis_url,
+        }
+        port = _free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tests.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "info",
+                "--no-use-colors",
+            ],
+            cwd=PACKAGE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        server = cls(process, port)
+        server.reader = threading.Thread(target=server.read_output, daemon=True)
+        server.reader.start()
+        return server
+
+    def wait_until_ready(self) -> None:
+        if not self.ready.wait(STARTUP_TIMEOUT) or self.process.poll() is not None:
+            pytest.fail(f"uvicorn did not start:\n{self.output}")
 
     def ws_url(self, appointment_id: int, token: str | None = None) -> str:
         query = f"?token={token}" if token else ""
@@ -95,66 +143,24 @@ class Server:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=30)
+        if self.reader is not None:
+            self.reader.join(timeout=30)
 
 
 @pytest.fixture
 def two_servers(live_services, transactional_db):
     """Two uvicorn processes serving tests.asgi on free ports; always stopped afterwards."""
     servers: list[Server] = []
-    readers: list[threading.Thread] = []
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
-        ),
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": os.environ["REDIS_URL"],
-    }
-
-    def start() -> Server:
-        port = _free_port()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tests.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--log-level",
-                "info",
-                "--no-use-colors",
-            ],
-            cwd=PACKAGE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        server = Server(process, port)
-        servers.append(server)
-        reader = threading.Thread(target=server.read_output, daemon=True)
-        reader.start()
-        readers.append(reader)
-        return server
-
     try:
         # Both start at once; each is ready when it prints its "Uvicorn running on" line.
-        started = [start(), start()]
-        for server in started:
-            if not server.ready.wait(STARTUP_TIMEOUT) or server.process.poll() is not None:
-                pytest.fail(f"uvicorn did not start:\n{server.output}")
-        yield started
+        for _ in range(2):
+            servers.append(Server.start(redis_url=os.environ["REDIS_URL"]))
+        for server in servers:
+            server.wait_until_ready()
+        yield servers
     finally:
         for server in servers:
             server.stop()
-        for reader in readers:
-            reader.join(timeout=30)
 
 
 async def recv(ws) -> dict:

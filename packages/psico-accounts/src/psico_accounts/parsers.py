@@ -72,7 +72,8 @@ class UnreadableJSON(ValueError):
     """Raised by :func:`json_loads_strict`; ``str()`` of it is a translated message."""
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds an unpaired UTF-16 surrogate (not text: no UTF-8 for it)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -88,7 +89,7 @@ def check_json_value(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> None:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            if _has_lone_surrogate(item):
+            if has_lone_surrogate(item):
                 raise UnreadableJSON(str(LONE_SURROGATE))
             continue
         if not isinstance(item, (dict, list)):
@@ -97,7 +98,7 @@ def check_json_value(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> None:
             raise UnreadableJSON(str(NESTED_TOO_DEEPLY % {"limit": max_depth}))
         if isinstance(item, dict):
             for key, child in item.items():
-                if _has_lone_surrogate(key):
+                if has_lone_surrogate(key):
                     raise UnreadableJSON(str(LONE_SURROGATE))
                 stack.append((child, depth + 1))
         else:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from psico_accounts.payloads import InputSerializer
-from psico_accounts.serializers import DatabaseIdField
 from psico_accounts.query import QueryParametersSerializer
+from psico_accounts.serializers import DatabaseIdField
 from rest_framework import serializers
 
 from .models import ChatMessage

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.parsers import has_lone_surrogate
 from psico_scheduling.models import Appointment
 
 from .broadcasting import chat_broadcast
@@ -24,14 +25,6 @@ def _require_participant(*, appointment: Appointment, user) -> None:
         )
 
 
-def _has_lone_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _clean_content(content) -> str:
     # Errors are keyed "message": the content's name in every public protocol (REST, socket).
     if not isinstance(content, str):
@@ -43,7 +36,7 @@ def _clean_content(content) -> str:
         raise ValidationError(
             {"message": ValidationError(_("The message is empty."), code="empty_message")}
         )
-    if "\x00" in text or _has_lone_surrogate(text):
+    if "\x00" in text or has_lone_surrogate(text):
         # PostgreSQL cannot store NUL characters in text columns, and a lone UTF-16 surrogate
         # ("\ud800", possible in a Python str) is not text any encoder or database accepts.
         raise ValidationError(
