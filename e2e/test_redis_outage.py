@@ -15,89 +15,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from conftest import LiveServer, free_port, start_server, stop_server
+from conftest import LiveServer, start_server, stop_server
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 pytestmark = pytest.mark.outage
 
-REDIS_START_TIMEOUT = 10.0
 HEALTH_RECOVERY_SECONDS = 10.0
 FRAME_TIMEOUT = 10.0
 # What a client may be told when the server loses its channel layer (RFC 6455 7.4.1): going
 # away, service restart, try again later (1013, the one the psico-chat README documents).
 # 1006 (no close frame at all) and 1011 (the server crashed) are what this test rules out.
 CLEAN_CLOSE_CODES = {1001, 1012, 1013}
-
-
-class PrivateRedis:
-    """A redis-server of this test alone: no persistence, stopped and restarted at will."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
-
-    def ping(self) -> bool:
-        result = subprocess.run(
-            ["redis-cli", "-p", str(self.port), "ping"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-        return result.stdout.strip() == "PONG"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + REDIS_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.ping():
-                return
-            time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"redis-server on port {self.port} did not answer PING")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        subprocess.run(
-            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
-            capture_output=True,
-            timeout=5,
-            check=False,
-        )
-        try:
-            process.wait(timeout=REDIS_START_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=REDIS_START_TIMEOUT)
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    redis = PrivateRedis()
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.stop()
 
 
 @dataclass
@@ -114,7 +49,7 @@ class OutageServer:
 def outage_server(live_server, private_redis, artifacts_dir) -> Iterator[OutageServer]:
     env = {
         **live_server.env,
-        "REDIS_URL": f"{private_redis.url}/0",
+        "REDIS_URL": private_redis.url,
         "CACHE_URL": f"rediscache://127.0.0.1:{private_redis.port}/1",
     }
     process, base_url = start_server(env, log_path=artifacts_dir / "uvicorn-outage.log", workers=2)

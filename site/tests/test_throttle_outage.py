@@ -5,12 +5,9 @@ Redis is a private server this test starts and stops, never the shared one.
 """
 
 import datetime as dt
-import socket
-import subprocess
 import time
 
 import pytest
-import redis
 from django.test import override_settings
 from django.utils import timezone
 from psico_accounts.resilient_cache import resilient_cache
@@ -22,68 +19,9 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/api/auth/login/"
 
 
-class PrivateRedis:
-    """A redis-server on a free port, without persistence, that the test may stop."""
-
-    def __init__(self, workdir) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.workdir = workdir
-        self.running = False
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        subprocess.run(
-            [
-                "redis-server",
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--daemonize", "yes"),
-                *("--dir", str(self.workdir)),
-            ],
-            check=True,
-            timeout=10,
-        )
-        self.running = True
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        subprocess.run(
-            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
-            capture_output=True,
-            timeout=10,
-        )
-        self.running = False
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                client.ping()
-            except redis.ConnectionError:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"redis-server on port {self.port} did not stop")
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    if server.running:
-        server.stop()
+@pytest.fixture(autouse=True)
+def _forget_the_outage():
+    yield
     # The fallback remembers the outage for a few seconds and keeps counters in this
     # process: leave neither to the next test.
     resilient_cache.reset()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import time
 
 import httpx
@@ -21,80 +19,26 @@ from channels.db import database_sync_to_async
 from tests.test_live import (
     ORIGIN,
     Server,
-    _free_port,
 )
 
 TRY_AGAIN_LATER = 1013
 
 
-def _missing() -> str | None:
+@pytest.fixture
+def postgresql(transactional_db):
+    # uvicorn, another process, must see the rows this test writes: an in-memory SQLite
+    # database is this process's alone.
     from django.db import connection
 
-    if shutil.which("redis-server") is None:
-        return "redis-server is not installed"
     if connection.vendor != "postgresql":
-        return f"the database is {connection.vendor}, not PostgreSQL"
-    return None
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            ping = subprocess.run(
-                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
-            )
-            if ping.stdout.strip() == "PONG":
-                return
-            time.sleep(0.1)
-        pytest.fail("the private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-
-
-@pytest.fixture
-def private_redis():
-    reason = _missing()
-    if reason is not None:
+        reason = f"the database is {connection.vendor}, not PostgreSQL"
         if os.environ.get("PSICO_REQUIRE_SERVICES") == "1":
             pytest.fail(f"PSICO_REQUIRE_SERVICES=1 but {reason}.")
-        pytest.skip(f"Needs redis-server and PostgreSQL: {reason}.")
-    redis = PrivateRedis()
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.stop()
+        pytest.skip(f"Needs PostgreSQL: {reason}.")
 
 
 @pytest.fixture
-def server(private_redis, transactional_db):
+def server(postgresql, private_redis, transactional_db):
     running = Server.start(redis_url=private_redis.url)
     try:
         running.wait_until_ready()

@@ -6,6 +6,8 @@ before pytest-django has configured it.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -54,3 +56,22 @@ def api_client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def private_redis():
+    """A started :class:`~psico_accounts.testing.redis_server.PrivateRedis` of this test alone,
+    which it may stop and start again; closed afterwards. Skipped without ``redis-server``
+    (a failure under ``PSICO_REQUIRE_SERVICES=1``)."""
+    from .redis_server import PrivateRedis, redis_server_installed
+
+    if not redis_server_installed():
+        if os.environ.get("PSICO_REQUIRE_SERVICES") == "1":
+            pytest.fail("PSICO_REQUIRE_SERVICES=1 but redis-server is not installed.")
+        pytest.skip("Needs redis-server.")
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
