@@ -1,4 +1,5 @@
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -26,8 +27,8 @@ def test_create_availability_gives_every_professional_a_week_once():
     )
     PatientFactory()
 
-    call_command("create_availability", stdout=open("/dev/null", "w"))
-    call_command("create_availability", stdout=open("/dev/null", "w"))
+    call_command("create_availability", stdout=StringIO())
+    call_command("create_availability", stdout=StringIO())
 
     expected = [
         (day, start, end)
@@ -54,7 +55,7 @@ def test_create_availability_options():
         "none",
         "--email",
         professional.email,
-        stdout=open("/dev/null", "w"),
+        stdout=StringIO(),
     )
     assert WeeklyAvailability.objects.count() == 1
     assert rules_of(professional) == [(5, dt.time(9), dt.time(13))]
@@ -85,8 +86,8 @@ def test_populate_appointments_needs_debug_or_force(settings):
 def test_populate_appointments_books_real_slots_and_history():
     professionals = ProfessionalFactory.create_batch(2)
     PatientFactory.create_batch(5)
-    call_command("create_availability", stdout=open("/dev/null", "w"))
-    call_command("populate_appointments", "--force", "--seed", "7", stdout=open("/dev/null", "w"))
+    call_command("create_availability", stdout=StringIO())
+    call_command("populate_appointments", "--force", "--seed", "7", stdout=StringIO())
     now = timezone.now()
     future = Appointment.objects.filter(start__gte=now)
     past = Appointment.objects.filter(start__lt=now)
@@ -117,7 +118,7 @@ def test_populate_appointments_books_real_slots_and_history():
             future.filter(psychologist=professional).values_list("start", flat=True)
         )
 
-    call_command("populate_appointments", "--force", stdout=open("/dev/null", "w"))
+    call_command("populate_appointments", "--force", stdout=StringIO())
     assert Appointment.objects.count() == 20
 
 
