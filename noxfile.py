@@ -173,3 +173,20 @@ def bench(session: nox.Session) -> None:
         session.skip("bench/ has no benchmark scripts yet")
     for script in scripts:
         session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build every package's sdist and wheel into dist/, then run `twine check` on them.
+
+    dist/ is emptied first, so it holds exactly one build of each package: what
+    `pip install --find-links dist psico-chat` installs. The wheel is built from the sdist,
+    which proves the sdist is complete.
+    """
+    session.install("build>=1.2", "twine>=6.1")
+    dist = ROOT / "dist"
+    for path in dist.glob("*"):
+        path.unlink()
+    for name in PACKAGES:
+        session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT / "packages" / name))
+    session.run("twine", "check", "--strict", *sorted(str(path) for path in dist.glob("*")))
