@@ -174,7 +174,10 @@ def test_available_slots_takes_at_most_three_queries(
     professional, weekly_schedule, next_monday, api_client_for, django_assert_max_num_queries
 ):
     BlockedDateFactory(psychologist=professional, date=next_monday, afternoon=True)
-    AppointmentFactory.create_batch(3, psychologist=professional)
+    # Booked on another day: on a Sunday, "tomorrow" (the factory's default) is that Monday.
+    for hour in (9, 10, 11):
+        start = dt.datetime.combine(next_monday + dt.timedelta(days=1), dt.time(hour), LA_PAZ)
+        AppointmentFactory(psychologist=professional, start=start)
     client = api_client_for(None)
     with django_assert_max_num_queries(3):
         response = get_slots(client, professional, next_monday)
@@ -471,3 +474,47 @@ def test_a_booking_on_a_dst_day_round_trips(santiago, patient, api_client_for, p
             assert body["start"] == f"{day.isoformat()}T{time}:00{offset}"
             assert body["time_zone"] == "America/Santiago"
     assert starts(get_slots(api_client_for(None), santiago, fall))[-1][0] == "22:30"
+
+
+def test_the_time_zone_fallback_follows_the_settings(settings):
+    from psico_scheduling.slots import get_zone
+
+    assert get_zone(None) == zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    settings.TIME_ZONE = "Europe/Madrid"
+    assert get_zone(None) == zoneinfo.ZoneInfo("Europe/Madrid")
+    assert get_zone("No/Such_Zone") == zoneinfo.ZoneInfo("Europe/Madrid")
+    assert get_zone("America/La_Paz") == LA_PAZ
+
+
+def test_the_list_filters_by_each_professionals_local_date(patient, api_client_for):
+    """23:30 in Madrid is 17:30 in La Paz (the site) on the same day, and 00:30 in Madrid is
+    still the day before in La Paz: each appointment is filtered by the date it shows."""
+    madrid = zoneinfo.ZoneInfo("Europe/Madrid")
+    professional = ProfessionalFactory(professional_profile__time_zone="Europe/Madrid")
+    day = timezone.localdate() + dt.timedelta(days=20)
+    after_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), madrid)
+    before_midnight = dt.datetime.combine(day, dt.time(23, 0), madrid)
+    late = AppointmentFactory(
+        patient=patient,
+        psychologist=professional,
+        start=after_midnight,
+        end=after_midnight + dt.timedelta(hours=1),
+    )
+    early = AppointmentFactory(
+        patient=patient,
+        psychologist=professional,
+        start=before_midnight - dt.timedelta(hours=2),
+        end=before_midnight - dt.timedelta(hours=1),
+    )
+    client = api_client_for(patient)
+
+    def shown(**params):
+        body = client.get(APPOINTMENTS, params).json()["results"]
+        return [(x["id"], x["appointment_date"]) for x in body]
+
+    next_day = (day + dt.timedelta(days=1)).isoformat()
+    assert shown(date_from=day.isoformat(), date_to=day.isoformat()) == [
+        (early.pk, day.isoformat())
+    ]
+    assert shown(date_from=next_day, date_to=next_day) == [(late.pk, next_day)]
+    assert shown(date_to=day.isoformat()) == [(early.pk, day.isoformat())]

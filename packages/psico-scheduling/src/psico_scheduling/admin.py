@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import selectors, services
 from .models import Appointment, BlockedDate, WeeklyAvailability
-from .selectors import professional_time_zone
 
 PEOPLE_SEARCH = ("email", "first_name", "last_name")
 
@@ -19,7 +19,44 @@ def _search(prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}__{name}" for name in PEOPLE_SEARCH)
 
 
+class _DryRun(Exception):
+    """Raised inside a form's check to roll back what the service wrote."""
+
+
+def _check_through_service(form: forms.ModelForm, write) -> None:
+    """Runs ``write`` (a service call) and rolls it back: its refusals become form errors,
+    so the admin shows them on the page instead of saving around the rule."""
+    try:
+        with transaction.atomic():
+            write()
+            raise _DryRun
+    except _DryRun:
+        pass
+    except PermissionDenied as refusal:
+        raise ValidationError(str(refusal)) from None
+    except ValidationError as refusal:
+        if hasattr(refusal, "error_dict"):
+            known = {
+                field: errors
+                for field, errors in refusal.error_dict.items()
+                if field in form.fields or field == NON_FIELD_ERRORS
+            }
+            other = [
+                error
+                for field, errors in refusal.error_dict.items()
+                if field not in known
+                for error in errors
+            ]
+            if other:
+                known.setdefault(NON_FIELD_ERRORS, []).extend(other)
+            raise ValidationError(known) from None
+        raise
+
+
 class WeeklyAvailabilityForm(forms.ModelForm):
+    """Checked by the same services that save it: a rule for someone who is not a
+    professional, an inverted range or an overlap is a form error, never a saved row."""
+
     class Meta:
         model = WeeklyAvailability
         fields = ["psychologist", "day_of_week", "start_time", "end_time", "is_active"]
@@ -28,15 +65,18 @@ class WeeklyAvailabilityForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        services.availability_rule_validate(
-            psychologist=data["psychologist"],
-            day_of_week=data["day_of_week"],
-            start_time=data["start_time"],
-            end_time=data["end_time"],
-            is_active=data["is_active"],
-            exclude_id=self.instance.pk,
-        )
+        _check_through_service(self, lambda: save_rule(self.instance, data))
         return data
+
+
+def save_rule(rule: WeeklyAvailability, data: dict) -> WeeklyAvailability:
+    values = {name: data[name] for name in ("day_of_week", "start_time", "end_time", "is_active")}
+    if rule.pk is None:
+        return services.availability_rule_create(psychologist=data["psychologist"], **values)
+    # Re-read so the service starts from the stored rule, not the form's edited copy.
+    return services.availability_rule_update(
+        rule=WeeklyAvailability.objects.get(pk=rule.pk), **values
+    )
 
 
 @admin.register(WeeklyAvailability)
@@ -49,6 +89,29 @@ class WeeklyAvailabilityAdmin(admin.ModelAdmin):
     raw_id_fields = ["psychologist"]
     ordering = ["psychologist__last_name", "day_of_week", "start_time"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A rule belongs to one professional for good: move it by deleting and adding.
+        return ["psychologist"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            # The read-only owner is not in the form; the services still need it.
+            form.base_fields.pop("psychologist", None)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = {**form.cleaned_data, "psychologist": obj.psychologist}
+        saved = save_rule(obj, data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.availability_rule_delete(rule=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            services.availability_rule_delete(rule=rule)
+
 
 class BlockedDateForm(forms.ModelForm):
     class Meta:
@@ -59,17 +122,25 @@ class BlockedDateForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        services.blocked_date_validate(
-            psychologist=data["psychologist"],
-            date=data["date"],
-            start_time=data.get("start_time"),
-            end_time=data.get("end_time"),
-        )
+        _check_through_service(self, lambda: block_date(data))
         return data
+
+
+def block_date(data: dict) -> BlockedDate:
+    return services.blocked_date_create(
+        psychologist=data["psychologist"],
+        date=data["date"],
+        start_time=data.get("start_time"),
+        end_time=data.get("end_time"),
+        reason=data.get("reason", ""),
+    )
 
 
 @admin.register(BlockedDate)
 class BlockedDateAdmin(admin.ModelAdmin):
+    """Added and removed through the services; there is no service to edit one, so an
+    existing blocked date is read-only here (remove it and block again)."""
+
     form = BlockedDateForm
     list_display = ["psychologist", "date", "start_time", "end_time", "reason"]
     list_filter = ["date"]
@@ -77,6 +148,19 @@ class BlockedDateAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ["psychologist"]
     raw_id_fields = ["psychologist"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = block_date(form.cleaned_data).pk
+
+    def delete_model(self, request, obj):
+        services.blocked_date_delete(blocked_date=obj)
+
+    def delete_queryset(self, request, queryset):
+        for blocked in queryset:
+            services.blocked_date_delete(blocked_date=blocked)
 
 
 def _run_transition(modeladmin, request, queryset, service, done_message, **kwargs):
@@ -138,6 +222,31 @@ def no_show_appointments(modeladmin, request, queryset):
     )
 
 
+def update_reason(appointment: Appointment, *, by, reason: str) -> Appointment:
+    # Re-read so the service starts from the stored row, not the form's edited copy.
+    stored = Appointment.objects.select_related("patient", "psychologist").get(pk=appointment.pk)
+    return services.appointment_update(appointment=stored, by=by, reason=reason)
+
+
+class AppointmentReasonForm(forms.ModelForm):
+    """The reason is the only field the clinic edits here, through ``appointment_update``."""
+
+    by = None  # the signed-in admin, set by ``AppointmentAdmin.get_form``
+
+    class Meta:
+        model = Appointment
+        fields = ["reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or "reason" not in self.changed_data:
+            return data
+        _check_through_service(
+            self, lambda: update_reason(self.instance, by=self.by, reason=data["reason"])
+        )
+        return data
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
     """Appointments are booked through the API (every rule applies there); here the clinic
@@ -176,6 +285,22 @@ class AppointmentAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = [name for name in fields if name != "reason"]
+    form = AppointmentReasonForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A closed appointment is a record: its reason no longer changes (as in the API).
+        if obj is None or selectors.appointment_is_open(obj):
+            return self.readonly_fields
+        return self.fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.by = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if "reason" in form.changed_data:
+            update_reason(obj, by=request.user, reason=form.cleaned_data["reason"])
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -186,5 +311,5 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("start (professional's time)"), ordering="start")
     def local_start(self, appointment: Appointment) -> str:
-        zone = professional_time_zone(appointment.psychologist)
+        zone = selectors.professional_time_zone(appointment.psychologist)
         return appointment.start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

@@ -10,7 +10,8 @@ from .validators import validate_date_in_window
 
 
 class AppointmentFilter(StrictFilterSet):
-    """``status``, and ``date_from``/``date_to`` as local dates of the site's time zone."""
+    """``status``, and ``date_from``/``date_to`` as local dates of each appointment's
+    professional (the ``appointment_date`` the API shows)."""
 
     status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
     date_from = django_filters.DateFilter(

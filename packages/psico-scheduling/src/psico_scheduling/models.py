@@ -176,13 +176,17 @@ class Appointment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["psychologist", "start"],
-                condition=~Q(status="cancelled"),
+                condition=~Q(status=AppointmentStatus.CANCELLED),
                 name="psico_scheduling_one_active_appointment_per_start",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} · {self.psychologist} · {self.start:%Y-%m-%d %H:%M}"
+        # The wall-clock time the appointment was booked at, as both people read it.
+        from .selectors import professional_time_zone
+
+        local_start = self.start.astimezone(professional_time_zone(self.psychologist))
+        return f"{self.patient} · {self.psychologist} · {local_start:%Y-%m-%d %H:%M %Z}"
 
     @property
     def is_active(self) -> bool:

@@ -10,7 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from psico_accounts.selectors import professionals_filter
 
-from .models import Appointment, BlockedDate, WeeklyAvailability
+from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
 from .slots import BookingPolicy, ProfessionalCalendar, Slot, day_bounds_utc, get_zone
 
 PROFESSIONAL = "professional"
@@ -233,17 +233,38 @@ def appointments_visible_to(*, user) -> QuerySet:
     )
 
 
+def appointment_is_open(appointment: Appointment) -> bool:
+    """Whether the appointment can still change: pending or confirmed, and not started."""
+    return (
+        appointment.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+        and appointment.start > timezone.now()
+    )
+
+
 def appointments_between(
     queryset: QuerySet, *, date_from: dt.date | None = None, date_to: dt.date | None = None
 ) -> QuerySet:
-    """Narrows ``queryset`` to appointments starting on local dates (site time zone) in range."""
-    zone = timezone.get_default_timezone()
-    if date_from is not None:
-        queryset = queryset.filter(start__gte=dt.datetime.combine(date_from, dt.time(0), zone))
-    if date_to is not None:
-        after = date_to + dt.timedelta(days=1)
-        queryset = queryset.filter(start__lt=dt.datetime.combine(after, dt.time(0), zone))
-    return queryset
+    """Narrows ``queryset`` to appointments starting on local dates in range, each read in its
+    professional's time zone: the same date the appointment shows as ``appointment_date``.
+
+    One extra query finds the zones involved (a handful); the range is then one condition
+    per zone, so the result stays a queryset for ordering and pagination.
+    """
+    if date_from is None and date_to is None:
+        return queryset
+    zone_field = "psychologist__professional_profile__time_zone"
+    names = set(queryset.order_by().values_list(zone_field, flat=True).distinct())
+    condition = Q(pk__in=[])
+    for name in names:
+        zone = get_zone(name)
+        in_zone = Q(**{f"{zone_field}__isnull": True}) if name is None else Q(**{zone_field: name})
+        if date_from is not None:
+            in_zone &= Q(start__gte=dt.datetime.combine(date_from, dt.time(0), zone))
+        if date_to is not None:
+            after = date_to + dt.timedelta(days=1)
+            in_zone &= Q(start__lt=dt.datetime.combine(after, dt.time(0), zone))
+        condition |= in_zone
+    return queryset.filter(condition)
 
 
 def availability_rules_of(*, psychologist, only_active: bool = False) -> QuerySet:

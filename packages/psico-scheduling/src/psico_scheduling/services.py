@@ -52,6 +52,7 @@ ONLY_PARTICIPANTS = _("Only the appointment's patient or professional can do thi
 ONLY_THE_PATIENT_EDITS_REASON = _("Only the patient can change the reason for the appointment.")
 
 # Schedule refusals.
+NOT_A_SCHEDULE_OWNER = _("Only professionals have a weekly schedule.")
 RULES_OVERLAP = _("This range overlaps another active range of yours on the same day.")
 END_BEFORE_START = _("The end time must be later than the start time.")
 BLOCKED_DATE_IN_PAST = _("You cannot block a date in the past.")
@@ -70,7 +71,10 @@ def availability_rule_validate(
     is_active: bool,
     exclude_id: int | None = None,
 ) -> None:
-    """Refuses an inverted range, or an active range overlapping another active one that day."""
+    """Refuses a schedule for someone who is not a professional, an inverted range, or an
+    active range overlapping another active one that day. The admin's form calls it to show
+    the refusal as a form error; the writing services call it again under a lock."""
+    _require_schedule_owner(psychologist)
     if start_time >= end_time:
         raise ValidationError({"end_time": END_BEFORE_START})
     if not is_active:
@@ -88,6 +92,12 @@ def availability_rule_validate(
         raise ValidationError(RULES_OVERLAP)
 
 
+def _require_schedule_owner(user) -> None:
+    # ``user`` is who the schedule is for, not who asks: a wrong choice is bad input (400).
+    if not getattr(user, "is_professional", False):
+        raise ValidationError({"psychologist": NOT_A_SCHEDULE_OWNER})
+
+
 def _lock_users(*pks: int) -> None:
     """Serialises schedule writes per person: a row lock on PostgreSQL, taken in pk order so
     two transactions never wait on each other; SQLite's BEGIN IMMEDIATE already serialises."""
@@ -100,11 +110,6 @@ def _lock_users(*pks: int) -> None:
     )
 
 
-def _require_professional_user(user) -> None:
-    if not getattr(user, "is_professional", False):
-        raise PermissionDenied(_("Only professionals have a weekly schedule."))
-
-
 def availability_rule_create(
     *,
     psychologist,
@@ -114,7 +119,6 @@ def availability_rule_create(
     is_active: bool = True,
 ) -> WeeklyAvailability:
     """Adds a weekly range of working hours; overlapping active ranges are refused."""
-    _require_professional_user(psychologist)
     with transaction.atomic():
         _lock_users(psychologist.pk)
         availability_rule_validate(
@@ -154,7 +158,7 @@ def availability_rule_update(
         if is_active is not None:
             rule.is_active = is_active
         availability_rule_validate(
-            psychologist=rule.psychologist_id,
+            psychologist=rule.psychologist,
             day_of_week=rule.day_of_week,
             start_time=rule.start_time,
             end_time=rule.end_time,
@@ -177,7 +181,9 @@ def blocked_date_validate(
     *, psychologist, date: dt.date, start_time: dt.time | None, end_time: dt.time | None
 ) -> None:
     """Refuses a past date (in the professional's time zone), half a range, or an inverted
-    range, and a date outside the scheduling window (``DATE_WINDOW_DAYS``)."""
+    range, and a date outside the scheduling window (``DATE_WINDOW_DAYS``); and a blocked
+    date for someone who is not a professional."""
+    _require_schedule_owner(psychologist)
     try:
         validate_date_in_window(date)
     except ValidationError as exc:
@@ -201,7 +207,6 @@ def blocked_date_create(
 ) -> BlockedDate:
     """Blocks a whole day, or a time range inside it, for new bookings. Appointments already
     booked there are kept; the professional cancels them if needed."""
-    _require_professional_user(psychologist)
     blocked_date_validate(
         psychologist=psychologist, date=date, start_time=start_time, end_time=end_time
     )
@@ -450,14 +455,7 @@ def appointment_update(
     with transaction.atomic():
         _lock_users(appointment.patient_id, appointment.psychologist_id)
         _lock_appointment(appointment)
-        if (
-            appointment.status
-            not in (
-                AppointmentStatus.PENDING,
-                AppointmentStatus.CONFIRMED,
-            )
-            or appointment.start <= timezone.now()
-        ):
+        if not selectors.appointment_is_open(appointment):
             raise ValidationError(NOT_RESCHEDULABLE)
         update_fields = ["updated_at"]
         if date is not None or start_time is not None:

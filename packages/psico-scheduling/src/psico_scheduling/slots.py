@@ -32,12 +32,21 @@ UTC = dt.UTC
 
 
 @lru_cache(maxsize=64)
-def get_zone(name: str | None) -> zoneinfo.ZoneInfo:
-    """The ``ZoneInfo`` for ``name``, falling back to the site's ``TIME_ZONE``."""
+def _named_zone(name: str) -> zoneinfo.ZoneInfo | None:
     try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE or "UTC")
+        return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE or "UTC")
+        return None
+
+
+def get_zone(name: str | None) -> zoneinfo.ZoneInfo:
+    """The ``ZoneInfo`` for ``name``, falling back to the site's ``TIME_ZONE``.
+
+    Only the lookup of a name is cached; the fallback reads ``settings.TIME_ZONE`` on every
+    call, so ``override_settings(TIME_ZONE=...)`` is seen at once.
+    """
+    zone = _named_zone(name) if name else None
+    return zone or _named_zone(settings.TIME_ZONE or "UTC") or zoneinfo.ZoneInfo("UTC")
 
 
 def local_to_utc(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:

@@ -377,7 +377,8 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
         summary="Your appointments",
         description=(
             "Patients see theirs, professionals theirs, admins all. `date_from`/`date_to` are"
-            " dates in the site's time zone. Ordered by start."
+            " local dates in each professional's time zone, as `appointment_date` shows them."
+            " Ordered by start."
         ),
         responses={200: AppointmentSerializer(many=True), 400: ERROR_400, 401: ERROR_401},
     ),
