@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from psico_accounts.testing.factories import AdminFactory
+from psico_accounts.testing.factories import AdminFactory, PatientFactory, ProfessionalFactory
 from psico_chat.models import ChatMessage
 from psico_chat.selectors import chat_is_open
 from psico_chat.services import message_mark_read, message_send
@@ -70,11 +70,19 @@ def test_message_send_accepts_exactly_the_maximum_length(appointment, settings):
     assert message.content == "12345"
 
 
-def test_only_participants_may_send(appointment):
-    with pytest.raises(ValidationError) as caught:
-        message_send(appointment=appointment, sender=AdminFactory(), content="Hola")
+@pytest.mark.parametrize("outsider", [AdminFactory, PatientFactory, ProfessionalFactory])
+def test_only_participants_may_send_or_read(appointment, outsider):
+    # Scheduling's participant rule and its answer (PermissionDenied, as for its own actions).
+    message = ChatMessageFactory(appointment=appointment, sender=appointment.patient)
+    user = outsider()
+    with pytest.raises(PermissionDenied):
+        message_send(appointment=appointment, sender=user, content="Hola")
+    with pytest.raises(PermissionDenied):
+        message_mark_read(appointment=appointment, reader=user, up_to_id=message.pk)
 
-    assert error_codes(caught.value) == ["not_participant"]
+    assert list(ChatMessage.objects.all()) == [message]
+    message.refresh_from_db()
+    assert message.read_at is None
 
 
 def test_the_status_is_read_fresh_when_sending(appointment):

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from psico_accounts.parsers import UnreadableJSON, json_loads_strict
+from psico_scheduling.selectors import appointment_is_participant
 
 from .broadcasting import chat_group_name
 from .conf import chat_settings
@@ -27,7 +28,6 @@ from .selectors import (
     chat_appointment_get,
     chat_display_name,
     chat_is_open,
-    chat_is_participant,
     chat_latest_message_id,
     chat_messages_between,
     chat_messages_page,
@@ -128,7 +128,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if appointment is None:
             await self._refuse(CLOSE_NOT_FOUND)
             return
-        if not chat_is_participant(appointment=appointment, user=user) or not chat_is_open(
+        if not appointment_is_participant(appointment=appointment, user=user) or not chat_is_open(
             appointment=appointment
         ):
             await self._refuse(CLOSE_FORBIDDEN)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Q
 from django.utils import timezone
 from psico_scheduling.models import Appointment
 
@@ -21,11 +20,6 @@ class MessagePage(NamedTuple):
 def chat_display_name(user) -> str:
     """The name shown for ``user`` in a chat: the full name, else the username (never the email)."""
     return user.get_full_name() or user.get_username()
-
-
-def chat_is_participant(*, appointment: Appointment, user) -> bool:
-    """Whether ``user`` is the appointment's patient or its professional (admins are neither)."""
-    return user.pk is not None and user.pk in (appointment.patient_id, appointment.psychologist_id)
 
 
 def chat_is_open(*, appointment: Appointment, at: dt.datetime | None = None) -> bool:
@@ -47,15 +41,6 @@ def chat_appointment_get(*, appointment_id: int) -> Appointment | None:
     return (
         Appointment.objects.select_related("patient", "psychologist")
         .filter(pk=appointment_id)
-        .first()
-    )
-
-
-def chat_appointment_for_participant(*, user, appointment_id: int) -> Appointment | None:
-    """The appointment if ``user`` takes part in it; None otherwise, whether it exists or not."""
-    return (
-        Appointment.objects.for_user(user)
-        .filter(Q(patient=user) | Q(psychologist=user), pk=appointment_id)
         .first()
     )
 

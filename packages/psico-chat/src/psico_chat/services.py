@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from psico_accounts.parsers import has_lone_surrogate
 from psico_scheduling.models import Appointment
+from psico_scheduling.selectors import appointment_is_participant
 
 from .broadcasting import chat_broadcast
 from .conf import chat_settings
 from .models import ChatMessage
-from .selectors import chat_display_name, chat_is_open, chat_is_participant
+from .selectors import chat_display_name, chat_is_open
 
 
 def _require_participant(*, appointment: Appointment, user) -> None:
-    if not chat_is_participant(appointment=appointment, user=user):
-        raise ValidationError(
-            _("Only the patient and the professional of this appointment can use its chat."),
-            code="not_participant",
+    # The participant rule is scheduling's; the views answer a non-participant with 404 before
+    # this runs, so here it guards direct callers, with scheduling's PermissionDenied (403).
+    if not appointment_is_participant(appointment=appointment, user=user):
+        raise PermissionDenied(
+            _("Only the patient and the professional of this appointment can use its chat.")
         )
 
 
@@ -66,8 +68,9 @@ def message_send(*, appointment: Appointment, sender, content: str) -> ChatMessa
 
     The message is committed before anything is broadcast, and the broadcast (after commit)
     never fails the call: a socket that misses it gets the message on ``resume``.
-    Raises ``ValidationError`` when the sender is not a participant, the content is empty,
-    too long or not text, or the chat is closed (see ``chat_is_open``).
+    Raises ``PermissionDenied`` when the sender is not a participant, ``ValidationError``
+    when the content is empty, too long or not text, or the chat is closed (see
+    ``chat_is_open``).
     """
     _require_participant(appointment=appointment, user=sender)
     text = _clean_content(content)
@@ -97,8 +100,8 @@ def message_mark_read(*, appointment: Appointment, reader, up_to_id: int) -> int
     """Mark as read, for ``reader``, every message up to ``up_to_id`` that the other one sent.
 
     Returns how many messages changed; when some did, a ``read`` receipt is broadcast after
-    commit. Raises ``ValidationError`` when the reader is not a participant or ``up_to_id``
-    is not a message of this appointment.
+    commit. Raises ``PermissionDenied`` when the reader is not a participant and
+    ``ValidationError`` when ``up_to_id`` is not a message of this appointment.
     """
     _require_participant(appointment=appointment, user=reader)
     messages = ChatMessage.objects.filter(appointment=appointment)

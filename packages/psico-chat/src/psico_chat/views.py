@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from psico_accounts.exceptions import ServiceErrorsMixin
+from psico_scheduling.selectors import appointment_for_participant
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .conf import chat_settings
-from .selectors import chat_appointment_for_participant, chat_messages_page
+from .selectors import chat_messages_page
 from .serializers import (
     ChatMessageCreateSerializer,
     ChatMessageCursorSerializer,
@@ -35,7 +36,7 @@ class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
 
     def get_appointment(self, appointment_id: int):
         # Someone else's appointment and a missing one answer alike: existence is not leaked.
-        appointment = chat_appointment_for_participant(
+        appointment = appointment_for_participant(
             user=self.request.user, appointment_id=appointment_id
         )
         if appointment is None:

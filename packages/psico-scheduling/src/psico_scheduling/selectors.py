@@ -233,6 +233,29 @@ def appointments_visible_to(*, user) -> QuerySet:
     )
 
 
+def appointment_is_participant(*, appointment: Appointment, user) -> bool:
+    """Whether ``user`` is the appointment's patient or its professional.
+
+    The one answer to "who takes part" for every package: scheduling lets clinic admins act
+    on top of it, the chat does not. A non-participant is told the appointment is not found
+    (404); a participant whose role may not do something is refused (403).
+    """
+    pk = getattr(user, "pk", None)
+    return pk is not None and pk in (appointment.patient_id, appointment.psychologist_id)
+
+
+def appointment_for_participant(*, user, appointment_id: int) -> Appointment | None:
+    """The appointment (people loaded) if ``user`` takes part in it; None otherwise, whether
+    it exists or not, so callers answer both alike."""
+    if getattr(user, "pk", None) is None:
+        return None
+    return (
+        Appointment.objects.select_related("patient", "psychologist")
+        .filter(Q(patient=user) | Q(psychologist=user), pk=appointment_id)
+        .first()
+    )
+
+
 def appointment_is_open(appointment: Appointment) -> bool:
     """Whether the appointment can still change: pending or confirmed, and not started."""
     return (

@@ -344,7 +344,7 @@ def _is_admin(user) -> bool:
 
 
 def _require_participant(appointment: Appointment, by) -> None:
-    if _is_admin(by) or by.pk in (appointment.patient_id, appointment.psychologist_id):
+    if _is_admin(by) or selectors.appointment_is_participant(appointment=appointment, user=by):
         return
     raise PermissionDenied(ONLY_PARTICIPANTS)
 
