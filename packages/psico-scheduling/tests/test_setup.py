@@ -90,3 +90,22 @@ def test_the_public_availability_list_documents_optional_credentials(schema):
 
     assert {} in listing["security"]
     assert {"401", "403"} <= set(listing["responses"])
+
+
+def test_error_answers_are_described_by_the_schema_class_with_a_body(schema):
+    """Views name the status codes a service adds; the words and the body are the schema
+    class's: the role's own message for a permission, one text per kind of refusal."""
+    transitions = "/api/appointments/appointments/{id}/confirm/"
+    confirm = schema["paths"][transitions]["post"]["responses"]
+    assert confirm["400"]["description"] == (
+        "A business rule refused the request: the message says which."
+    )
+    assert confirm["403"]["description"] == "Your role may not do this to this object."
+    booking = schema["paths"]["/api/appointments/appointments/"]["post"]["responses"]
+    assert booking["403"]["description"] == "Only patients can book appointments."
+    for path in schema["paths"].values():
+        for operation in path.values():
+            for code, response in operation["responses"].items():
+                if code.startswith("4"):
+                    assert "derived by" not in response["description"]
+                    assert "content" in response, (operation["operationId"], code)

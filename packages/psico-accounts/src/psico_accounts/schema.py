@@ -22,6 +22,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent, anchor_pattern, get_view_model
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.schemas.utils import get_pk_description
@@ -78,6 +79,19 @@ _COMPONENT_SCHEMAS = {
 }
 
 
+# An answer the view's configuration cannot show, because a service or a selector decides
+# it: a business rule on an action without input (400), a role checked against the object
+# (403), an id read from the query (404). A view lists the status code with this marker; the
+# description is the derived one when there is one, else written here, once.
+_DERIVED = "(derived by psico_accounts.schema.AutoSchema)"
+SERVICE_REFUSAL = OpenApiResponse(description=_DERIVED)
+_SERVICE_REFUSALS = {
+    "400": _("A business rule refused the request: the message says which."),
+    "403": _("Your role may not do this to this object."),
+    "404": _("Not found, or not yours."),
+}
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema plus the 400/401/403/404/429 answers of each operation."""
 
@@ -86,7 +100,19 @@ class AutoSchema(openapi.AutoSchema):
         if operation is None:
             return None
         responses = operation["responses"]
-        for status_code, (description, component) in self._error_responses(operation).items():
+        errors = self._error_responses(operation)
+        for status_code, refusal in _SERVICE_REFUSALS.items():
+            response = responses.get(status_code)
+            if response is None or response.get("description") != _DERIVED:
+                continue
+            response["description"] = ""
+            derived = errors.get(status_code)
+            if derived is None:
+                component = VALIDATION_ERROR_COMPONENT if status_code == "400" else ERROR_COMPONENT
+                errors[status_code] = (str(refusal), component)
+            elif str(refusal) not in derived[0]:
+                errors[status_code] = (f"{derived[0]} {refusal}", derived[1])
+        for status_code, (description, component) in errors.items():
             response = responses.setdefault(status_code, {"description": description})
             if "content" not in response:
                 response["content"] = {"application/json": {"schema": self._component(component)}}

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .exceptions import ServiceErrorsMixin
 from .filters import ProfessionalDirectoryFilter, UserAdminFilter
+from .models import UserType
 from .parsers import JSONParser, MultiPartParser
 from .permissions import IsClinicAdmin, IsProfessional
 from .query import OrderingFilter, SearchFilter
@@ -240,7 +241,7 @@ class MeView(ServiceErrorsMixin, generics.GenericAPIView):
                 value={
                     "email": "lucia.rojas@psico.bo",
                     "password": "Consulta-2024!",
-                    "user_type": "professional",
+                    "user_type": UserType.PROFESSIONAL.value,
                     "first_name": "Lucía",
                     "last_name": "Rojas",
                     "ci": "6543210",

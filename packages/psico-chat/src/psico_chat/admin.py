@@ -12,7 +12,11 @@ class ChatMessageAdmin(admin.ModelAdmin):
 
     list_display = ["id", "appointment", "sender", "excerpt", "created_at", "read_at"]
     list_filter = ["created_at", ("read_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["appointment__patient", "appointment__psychologist", "sender"]
+    list_select_related = [
+        "appointment__patient",
+        "appointment__psychologist__professional_profile",
+        "sender",
+    ]
     search_fields = ["content", "sender__email", "sender__first_name", "sender__last_name"]
     date_hierarchy = "created_at"
     raw_id_fields = ["appointment", "sender"]

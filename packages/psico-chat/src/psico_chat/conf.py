@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from psico_accounts.conf import AppSettings
+from psico_scheduling.choices import AppointmentStatus
 
 # The database column's ceiling; MAX_MESSAGE_LENGTH may be lowered below it, never raised above.
 CONTENT_MAX_LENGTH = 10_000
@@ -30,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     # session ends; None keeps it open for good.
     "OPEN_DAYS_AFTER_SESSION": 7,
     # Appointment statuses whose chat is closed whatever the date.
-    "CLOSED_STATUSES": ["cancelled"],
+    "CLOSED_STATUSES": [AppointmentStatus.CANCELLED],
     # Lifetime of a single-use socket ticket (POST /api/chat/ticket/), in seconds.
     "TICKET_TTL_SECONDS": 60,
     # Most socket tickets one user may get per minute.

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from psico_accounts.exceptions import ServiceErrorsMixin
+from psico_accounts.schema import SERVICE_REFUSAL
 from psico_scheduling.selectors import appointment_for_participant
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -54,9 +55,6 @@ class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
         parameters=[ChatMessageCursorSerializer],
         responses={
             200: ChatMessagePageSerializer,
-            400: OpenApiResponse(description="Invalid cursor or limit."),
-            401: OpenApiResponse(description="No credentials."),
-            404: OpenApiResponse(description="No such appointment, or not a participant."),
         },
         tags=["chat"],
     )
@@ -78,10 +76,7 @@ class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
         request=ChatMessageCreateSerializer,
         responses={
             201: ChatMessageSerializer,
-            400: OpenApiResponse(description="Empty or too long message, or the chat is closed."),
-            401: OpenApiResponse(description="No credentials."),
-            404: OpenApiResponse(description="No such appointment, or not a participant."),
-            429: OpenApiResponse(description="Too many messages in a short time."),
+            400: SERVICE_REFUSAL,  # also: the chat is closed
         },
         examples=[
             OpenApiExample(
@@ -123,8 +118,6 @@ class ChatTicketCreateView(APIView):
         request=None,
         responses={
             201: ChatTicketSerializer,
-            401: OpenApiResponse(description="No credentials."),
-            429: OpenApiResponse(description="Too many tickets in a short time."),
         },
         tags=["chat"],
     )

@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .choices import AppointmentStatus
 from .validators import validate_date_in_window, validate_whole_minutes
+
+__all__ = ["Appointment", "AppointmentStatus", "BlockedDate", "WeeklyAvailability", "Weekday"]
 
 
 class Weekday(models.IntegerChoices):
@@ -100,14 +103,6 @@ class BlockedDate(models.Model):
     @property
     def is_whole_day(self) -> bool:
         return self.start_time is None
-
-
-class AppointmentStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    CONFIRMED = "confirmed", _("Confirmed")
-    CANCELLED = "cancelled", _("Cancelled")
-    COMPLETED = "completed", _("Completed")
-    NO_SHOW = "no_show", _("No show")
 
 
 class AppointmentQuerySet(models.QuerySet):

@@ -8,12 +8,11 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from psico_accounts.models import UserType
 from psico_accounts.selectors import professionals_filter
 
 from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
 from .slots import BookingPolicy, ProfessionalCalendar, Slot, day_bounds_utc, get_zone
-
-PROFESSIONAL = "professional"
 
 
 def _weekdays(start_date: dt.date, end_date: dt.date) -> list[int]:
@@ -38,7 +37,7 @@ def bookable_professionals() -> QuerySet:
     """Active users of the professional role, with their profile joined."""
     return (
         get_user_model()
-        .objects.filter(user_type=PROFESSIONAL, is_active=True)
+        .objects.filter(user_type=UserType.PROFESSIONAL, is_active=True)
         .select_related("professional_profile")
     )
 
@@ -71,7 +70,7 @@ def professional_calendar(
     rules = list(
         WeeklyAvailability.objects.filter(
             psychologist_id=pk,
-            psychologist__user_type=PROFESSIONAL,
+            psychologist__user_type=UserType.PROFESSIONAL,
             psychologist__is_active=True,
             is_active=True,
             day_of_week__in=_weekdays(start_date, end_date),

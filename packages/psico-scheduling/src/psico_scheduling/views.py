@@ -9,12 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from psico_accounts.exceptions import ServiceErrorsMixin
 from psico_accounts.query import OrderingFilter
+from psico_accounts.schema import SERVICE_REFUSAL
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -40,11 +40,6 @@ from .serializers import (
     PsychologistSearchResultSerializer,
     SearchPsychologistsQuerySerializer,
 )
-
-ERROR_400 = OpenApiResponse(description="Bad input or a broken business rule.")
-ERROR_401 = OpenApiResponse(description="No valid credentials.")
-ERROR_403 = OpenApiResponse(description="Your role may not do this.")
-ERROR_404 = OpenApiResponse(description="Not found, or not yours.")
 
 PSYCHOLOGIST_PARAMETER = OpenApiParameter(
     "psychologist",
@@ -74,23 +69,21 @@ def _bookable_professional_or_404(pk: int):
         parameters=[PSYCHOLOGIST_PARAMETER],
         responses={
             200: AvailabilityRuleSerializer(many=True),
-            400: ERROR_400,
-            401: ERROR_401,
-            403: ERROR_403,
-            404: ERROR_404,
+            403: SERVICE_REFUSAL,
+            404: SERVICE_REFUSAL,
         },
     ),
     retrieve=extend_schema(
         operation_id="scheduling_availability_retrieve",
         summary="One of your weekly rules",
-        responses={200: AvailabilityRuleSerializer, 403: ERROR_403, 404: ERROR_404},
+        responses={200: AvailabilityRuleSerializer},
     ),
     create=extend_schema(
         operation_id="scheduling_availability_create",
         summary="Add a weekly rule",
         description="Overlapping active rules on one day are refused (400).",
         request=AvailabilityRuleCreateSerializer,
-        responses={201: AvailabilityRuleSerializer, 400: ERROR_400, 403: ERROR_403},
+        responses={201: AvailabilityRuleSerializer, 400: SERVICE_REFUSAL},
         examples=[
             OpenApiExample(
                 "Monday mornings",
@@ -103,13 +96,13 @@ def _bookable_professional_or_404(pk: int):
         operation_id="scheduling_availability_partial_update",
         summary="Change one of your weekly rules",
         request=AvailabilityRuleUpdateSerializer,
-        responses={200: AvailabilityRuleSerializer, 400: ERROR_400, 404: ERROR_404},
+        responses={200: AvailabilityRuleSerializer, 400: SERVICE_REFUSAL},
     ),
     destroy=extend_schema(
         operation_id="scheduling_availability_destroy",
         summary="Delete one of your weekly rules",
         description="Appointments already booked are kept.",
-        responses={204: None, 403: ERROR_403, 404: ERROR_404},
+        responses={204: None},
     ),
 )
 class AvailabilityViewSet(
@@ -172,18 +165,20 @@ class AvailabilityViewSet(
         operation_id="scheduling_blocked_dates_list",
         summary="Your blocked dates",
         description="Not paginated.",
-        responses={200: BlockedDateSerializer(many=True), 401: ERROR_401, 403: ERROR_403},
+        responses={
+            200: BlockedDateSerializer(many=True),
+        },
     ),
     retrieve=extend_schema(
         operation_id="scheduling_blocked_dates_retrieve",
         summary="One of your blocked dates",
-        responses={200: BlockedDateSerializer, 404: ERROR_404},
+        responses={200: BlockedDateSerializer},
     ),
     create=extend_schema(
         operation_id="scheduling_blocked_dates_create",
         summary="Block a date, or a time range within it",
         request=BlockedDateCreateSerializer,
-        responses={201: BlockedDateSerializer, 400: ERROR_400, 403: ERROR_403},
+        responses={201: BlockedDateSerializer, 400: SERVICE_REFUSAL},
         examples=[
             OpenApiExample(
                 "Whole day",
@@ -205,7 +200,7 @@ class AvailabilityViewSet(
     destroy=extend_schema(
         operation_id="scheduling_blocked_dates_destroy",
         summary="Remove a blocked date",
-        responses={204: None, 404: ERROR_404},
+        responses={204: None},
     ),
 )
 class BlockedDateViewSet(
@@ -254,7 +249,7 @@ class AvailableSlotsView(GenericAPIView):
             " give the exact instants with their offset."
         ),
         parameters=[AvailableSlotsQuerySerializer],
-        responses={200: AvailableSlotsSerializer, 400: ERROR_400, 404: ERROR_404},
+        responses={200: AvailableSlotsSerializer, 404: SERVICE_REFUSAL},
         examples=[
             OpenApiExample(
                 "Two free slots",
@@ -316,7 +311,7 @@ class SearchPsychologistsView(GenericAPIView):
             " Paginated."
         ),
         parameters=[SearchPsychologistsQuerySerializer],
-        responses={200: PsychologistSearchResultSerializer(many=True), 400: ERROR_400},
+        responses={200: PsychologistSearchResultSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         query = SearchPsychologistsQuerySerializer(data=request.query_params)
@@ -363,10 +358,8 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
         request=request,
         responses={
             200: AppointmentSerializer,
-            400: ERROR_400,
-            401: ERROR_401,
-            403: ERROR_403,
-            404: ERROR_404,
+            400: SERVICE_REFUSAL,
+            403: SERVICE_REFUSAL,
         },
     )
 
@@ -380,12 +373,16 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
             " local dates in each professional's time zone, as `appointment_date` shows them."
             " Ordered by start."
         ),
-        responses={200: AppointmentSerializer(many=True), 400: ERROR_400, 401: ERROR_401},
+        responses={
+            200: AppointmentSerializer(many=True),
+        },
     ),
     retrieve=extend_schema(
         operation_id="scheduling_appointments_retrieve",
         summary="One appointment",
-        responses={200: AppointmentSerializer, 401: ERROR_401, 404: ERROR_404},
+        responses={
+            200: AppointmentSerializer,
+        },
         examples=[APPOINTMENT_EXAMPLE],
     ),
     create=extend_schema(
@@ -398,9 +395,7 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
         request=AppointmentCreateSerializer,
         responses={
             201: AppointmentSerializer,
-            400: ERROR_400,
-            401: ERROR_401,
-            403: ERROR_403,
+            400: SERVICE_REFUSAL,
         },
         examples=[
             OpenApiExample(
@@ -428,10 +423,8 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
         request=AppointmentUpdateSerializer,
         responses={
             200: AppointmentSerializer,
-            400: ERROR_400,
-            401: ERROR_401,
-            403: ERROR_403,
-            404: ERROR_404,
+            400: SERVICE_REFUSAL,
+            403: SERVICE_REFUSAL,
         },
     ),
     confirm=_transition_schema(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from psico_accounts.models import UserType
 from psico_scheduling.models import Appointment
 
 from ...selectors import chat_is_open
@@ -9,14 +10,17 @@ from ...services import message_send
 
 # Demo data for a Bolivian practice, so it stays in Spanish whatever the active language.
 DEMO_CONVERSATION = [
-    ("patient", "Hola, doctora. Le escribo para confirmar la sesión de esta semana."),
-    ("professional", "Hola, gracias por escribir. Sí, la sesión sigue en pie a la hora acordada."),
-    ("patient", "Perfecto. ¿Debo llevar algo o preparar algún tema?"),
+    (UserType.PATIENT, "Hola, doctora. Le escribo para confirmar la sesión de esta semana."),
     (
-        "professional",
+        UserType.PROFESSIONAL,
+        "Hola, gracias por escribir. Sí, la sesión sigue en pie a la hora acordada.",
+    ),
+    (UserType.PATIENT, "Perfecto. ¿Debo llevar algo o preparar algún tema?"),
+    (
+        UserType.PROFESSIONAL,
         "Solo trae las notas del registro de emociones que empezamos; las revisaremos juntos.",
     ),
-    ("patient", "De acuerdo, ahí estaré. ¡Muchas gracias!"),
+    (UserType.PATIENT, "De acuerdo, ahí estaré. ¡Muchas gracias!"),
 ]
 
 
@@ -49,7 +53,9 @@ class Command(BaseCommand):
             if not chat_is_open(appointment=appointment):
                 continue
             for role, text in DEMO_CONVERSATION:
-                sender = appointment.patient if role == "patient" else appointment.psychologist
+                sender = (
+                    appointment.patient if role == UserType.PATIENT else appointment.psychologist
+                )
                 message_send(appointment=appointment, sender=sender, content=text)
             filled += 1
         if not filled:

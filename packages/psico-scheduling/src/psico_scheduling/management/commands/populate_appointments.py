@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from psico_accounts.models import UserType
 
 from psico_scheduling import services
 from psico_scheduling.models import Appointment, AppointmentStatus
@@ -64,7 +65,9 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Demo data is only created with DEBUG on, or with --force.")
         patients = list(
-            get_user_model().objects.filter(user_type="patient", is_active=True).order_by("pk")
+            get_user_model()
+            .objects.filter(user_type=UserType.PATIENT, is_active=True)
+            .order_by("pk")
         )
         if not patients:
             raise CommandError("There are no patients: create some first.")
