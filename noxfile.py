@@ -189,4 +189,4 @@ def build(session: nox.Session) -> None:
         path.unlink()
     for name in PACKAGES:
         session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT / "packages" / name))
-    session.run("twine", "check", "--strict", *sorted(str(path) for path in dist.glob("*")))
+    session.run("twine", "check", "--strict", *sorted(str(path) for path in dist.glob("psico_*")))
