@@ -104,4 +104,5 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=30)
         self.reader.join(timeout=10)
+        self.process.stdout.close()
         return "".join(self.lines)
