@@ -635,11 +635,17 @@ def test_booking_is_always_for_the_signed_in_patient_and_pending(world, api_clie
 
 
 def test_a_patient_cannot_be_booked_as_the_psychologist(world, api_client_for):
+    from psico_scheduling.models import Appointment
+
+    before = Appointment.objects.count()
     body = booking_body(world, "patient") | {"psychologist": world.users["other_patient"].pk}
     response = api_client_for(world.users["patient"]).post(
         "/api/appointments/appointments/", body, format="json"
     )
-    assert response.status_code in (400, 404)
+    assert response.status_code == 400
+    assert "psychologist" in response.data
+    assert Appointment.objects.count() == before
+    assert not Appointment.objects.filter(psychologist=world.users["other_patient"]).exists()
 
 
 def test_availability_and_blocked_dates_belong_to_the_signed_in_professional(world, api_client_for):
@@ -685,8 +691,24 @@ def test_chat_sender_is_always_the_signed_in_user(world, api_client_for):
     assert stored.appointment == world.appointment
 
 
-def test_admin_deleting_a_user_with_history_is_not_a_server_error(world, api_client_for):
-    response = api_client_for(world.users["admin"]).delete(
-        f"/api/users/{world.users['patient'].pk}/"
+def test_admin_deleting_a_user_with_history_deactivates_and_keeps_it(world, api_client_for):
+    from psico_chat.models import ChatMessage
+    from psico_scheduling.models import Appointment
+
+    patient = world.users["patient"]
+    history = (
+        Appointment.objects.filter(patient=patient).count(),
+        ChatMessage.objects.filter(sender=patient).count(),
     )
-    assert response.status_code < 500
+    assert history[0] > 0
+    response = api_client_for(world.users["admin"]).delete(f"/api/users/{patient.pk}/")
+    assert response.status_code == 204
+    patient.refresh_from_db()
+    assert patient.is_active is False
+    assert (
+        Appointment.objects.filter(patient=patient).count(),
+        ChatMessage.objects.filter(sender=patient).count(),
+    ) == history
+    login = api_client_for(None).post("/api/auth/login/", login_body(world, "patient"))
+    assert login.status_code == 400
+    assert "token" not in login.data

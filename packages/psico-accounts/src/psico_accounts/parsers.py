@@ -14,21 +14,19 @@ from rest_framework.exceptions import ParseError
 INCOMPLETE_MULTIPART = _("The body is not a complete multipart form.")
 
 
-class _SizeWatch:
-    """Reads through a stream, counting the bytes and keeping the first few."""
+class _HeadWatch:
+    """Reads through a stream, keeping its first few bytes."""
 
     HEAD = 256
 
     def __init__(self, stream):
         self._stream = stream
-        self.size = 0
         self.head = b""
 
     def read(self, *args):
         chunk = self._stream.read(*args)
         if len(self.head) < self.HEAD:
             self.head += chunk[: self.HEAD - len(self.head)]
-        self.size += len(chunk)
         return chunk
 
 
@@ -46,7 +44,7 @@ class MultiPartParser(parsers.MultiPartParser):
         if not boundary or stream is None:
             # Django's parser answers a missing boundary itself; no body means no form at all.
             return super().parse(stream, media_type, parser_context)
-        watch = _SizeWatch(stream)
+        watch = _HeadWatch(stream)
         parsed = super().parse(watch, media_type, parser_context)
         empty_form = b"--" + boundary.encode("latin-1") + b"--"
         if not parsed.data and not parsed.files and watch.head.strip() != empty_form:

@@ -100,10 +100,6 @@ class BlockedDate(models.Model):
             return f"{self.date:%Y-%m-%d}"
         return f"{self.date:%Y-%m-%d} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
-    @property
-    def is_whole_day(self) -> bool:
-        return self.start_time is None
-
 
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
@@ -182,7 +178,3 @@ class Appointment(models.Model):
 
         local_start = self.start.astimezone(professional_time_zone(self.psychologist))
         return f"{self.patient} · {self.psychologist} · {local_start:%Y-%m-%d %H:%M %Z}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status != AppointmentStatus.CANCELLED

@@ -478,10 +478,3 @@ def appointment_update(
             update_fields.append("reason")
         _save_guarded(appointment, update_fields=update_fields)
     return appointment
-
-
-def appointment_reschedule(
-    *, appointment: Appointment, by, date: dt.date, start_time: dt.time
-) -> Appointment:
-    """Moves an appointment to a new local time; see :func:`appointment_update`."""
-    return appointment_update(appointment=appointment, by=by, date=date, start_time=start_time)
