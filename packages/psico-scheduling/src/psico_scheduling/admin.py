@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.service_forms import check_through_service
 
 from . import selectors, services
 from .models import Appointment, BlockedDate, WeeklyAvailability
@@ -17,40 +17,6 @@ PEOPLE_SEARCH = ("email", "first_name", "last_name")
 
 def _search(prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}__{name}" for name in PEOPLE_SEARCH)
-
-
-class _DryRun(Exception):
-    """Raised inside a form's check to roll back what the service wrote."""
-
-
-def _check_through_service(form: forms.ModelForm, write) -> None:
-    """Runs ``write`` (a service call) and rolls it back: its refusals become form errors,
-    so the admin shows them on the page instead of saving around the rule."""
-    try:
-        with transaction.atomic():
-            write()
-            raise _DryRun
-    except _DryRun:
-        pass
-    except PermissionDenied as refusal:
-        raise ValidationError(str(refusal)) from None
-    except ValidationError as refusal:
-        if hasattr(refusal, "error_dict"):
-            known = {
-                field: errors
-                for field, errors in refusal.error_dict.items()
-                if field in form.fields or field == NON_FIELD_ERRORS
-            }
-            other = [
-                error
-                for field, errors in refusal.error_dict.items()
-                if field not in known
-                for error in errors
-            ]
-            if other:
-                known.setdefault(NON_FIELD_ERRORS, []).extend(other)
-            raise ValidationError(known) from None
-        raise
 
 
 class WeeklyAvailabilityForm(forms.ModelForm):
@@ -65,7 +31,7 @@ class WeeklyAvailabilityForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        _check_through_service(self, lambda: save_rule(self.instance, data))
+        check_through_service(self, lambda: save_rule(self.instance, data))
         return data
 
 
@@ -122,7 +88,7 @@ class BlockedDateForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        _check_through_service(self, lambda: block_date(data))
+        check_through_service(self, lambda: block_date(data))
         return data
 
 
@@ -241,7 +207,7 @@ class AppointmentReasonForm(forms.ModelForm):
         data = super().clean()
         if self.errors or "reason" not in self.changed_data:
             return data
-        _check_through_service(
+        check_through_service(
             self, lambda: update_reason(self.instance, by=self.by, reason=data["reason"])
         )
         return data
