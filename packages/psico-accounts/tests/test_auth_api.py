@@ -2,6 +2,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
@@ -317,7 +318,9 @@ def test_password_change_checks_the_old_password(api_client_for, patient):
 
 
 @override_settings(
+    # Over the test settings' own, DEFAULT_SCHEMA_CLASS included (see test_throttling.rates).
     REST_FRAMEWORK={
+        **settings.REST_FRAMEWORK,
         "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
         "DEFAULT_THROTTLE_RATES": {"login": "2/min"},
     }

@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from psico_accounts.resilient_cache import resilient_cache
 from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory
@@ -41,7 +42,10 @@ def unreachable_cache():
 
 def rates(**rates: str):
     return override_settings(
+        # Over the test settings' own: without their DEFAULT_SCHEMA_CLASS, a view module first
+        # imported here would keep DRF's AutoSchema and break every later schema test.
         REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
             "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
             "DEFAULT_THROTTLE_RATES": rates,
         }
