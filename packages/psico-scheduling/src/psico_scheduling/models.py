@@ -106,11 +106,15 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that hold their time: every status but cancelled."""
         return self.exclude(status=AppointmentStatus.CANCELLED)
 
+    def with_participant(self, user):
+        """Appointments in which ``user`` is the patient or the professional."""
+        return self.filter(Q(patient=user) | Q(psychologist=user))
+
     def for_user(self, user):
         """What ``user`` may see: their own as patient or professional; admins see all."""
         if getattr(user, "is_clinic_admin", False):
             return self
-        return self.filter(Q(patient=user) | Q(psychologist=user))
+        return self.with_participant(user)
 
 
 class Appointment(models.Model):

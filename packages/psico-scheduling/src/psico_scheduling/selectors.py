@@ -249,8 +249,9 @@ def appointment_for_participant(*, user, appointment_id: int) -> Appointment | N
     if getattr(user, "pk", None) is None:
         return None
     return (
-        Appointment.objects.select_related("patient", "psychologist")
-        .filter(Q(patient=user) | Q(psychologist=user), pk=appointment_id)
+        Appointment.objects.with_participant(user)
+        .select_related("patient", "psychologist")
+        .filter(pk=appointment_id)
         .first()
     )
 
