@@ -486,7 +486,9 @@ def test_the_time_zone_fallback_follows_the_settings(settings):
     assert get_zone("America/La_Paz") == LA_PAZ
 
 
-def test_the_list_filters_by_each_professionals_local_date(patient, api_client_for):
+def test_the_list_filters_by_each_professionals_local_date(
+    patient, api_client_for, django_assert_max_num_queries
+):
     """23:30 in Madrid is 17:30 in La Paz (the site) on the same day, and 00:30 in Madrid is
     still the day before in La Paz: each appointment is filtered by the date it shows."""
     madrid = zoneinfo.ZoneInfo("Europe/Madrid")
@@ -513,6 +515,8 @@ def test_the_list_filters_by_each_professionals_local_date(patient, api_client_f
         return [(x["id"], x["appointment_date"]) for x in body]
 
     next_day = (day + dt.timedelta(days=1)).isoformat()
+    with django_assert_max_num_queries(4):  # the zones, the count, the page, the token
+        shown(date_from=day.isoformat(), date_to=next_day)
     assert shown(date_from=day.isoformat(), date_to=day.isoformat()) == [
         (early.pk, day.isoformat())
     ]

@@ -30,7 +30,15 @@ class AppointmentFilter(StrictFilterSet):
         fields = ["status", "date_from", "date_to"]
 
     def filter_date_from(self, queryset, name, value):
-        return appointments_between(queryset, date_from=value)
+        return queryset  # both ends are applied together, in filter_queryset
 
-    def filter_date_to(self, queryset, name, value):
-        return appointments_between(queryset, date_to=value)
+    filter_date_to = filter_date_from
+
+    def filter_queryset(self, queryset):
+        # One pass for the range: each end is read in each professional's zone, and the
+        # zones are looked up once.
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        return appointments_between(
+            queryset, date_from=data.get("date_from"), date_to=data.get("date_to")
+        )
