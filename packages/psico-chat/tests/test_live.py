@@ -145,6 +145,7 @@ class Server:
         self.process.wait(timeout=30)
         if self.reader is not None:
             self.reader.join(timeout=30)
+        self.process.stdout.close()
 
 
 @pytest.fixture
