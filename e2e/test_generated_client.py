@@ -69,8 +69,10 @@ def ok(response, status: HTTPStatus = HTTPStatus.OK):
     return response.parsed
 
 
-def test_a_patient_books_and_cancels_with_the_generated_client(api, live_server):
+def test_a_patient_books_and_cancels_with_the_generated_client(api, live_server, request):
     anonymous = api.Client(base_url=live_server.base_url, raise_on_unexpected_status=True)
+    # Each generated client keeps an httpx connection pool open: close it, not the collector.
+    request.addfinalizer(anonymous.get_httpx_client().close)
     email = f"cliente-{uuid.uuid4().hex[:8]}@e2e.psico.test"
     password = "Generado-por-openapi-2024"
 
@@ -100,6 +102,7 @@ def test_a_patient_books_and_cancels_with_the_generated_client(api, live_server)
         prefix="Token",
         raise_on_unexpected_status=True,
     )
+    request.addfinalizer(client.get_httpx_client().close)
 
     professional = live_server.accounts["professional"]
     directory = ok(
