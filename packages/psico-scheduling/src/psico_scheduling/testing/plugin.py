@@ -27,10 +27,16 @@ def weekly_schedule(db, professional):
 
 @pytest.fixture
 def next_monday():
-    """The next Monday after today (site time zone): always in the future, in the horizon."""
+    """The first Monday at least two days after today (site time zone): in the future, in the
+    horizon, and more than a day ahead, so that a cancellation of it is never late whatever
+    the weekday the suite runs on (on a Sunday the next Monday is less than 24 hours away)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
     from .dates import next_weekday
 
-    return next_weekday(0)
+    return next_weekday(0, today=timezone.localdate() + dt.timedelta(days=1))
 
 
 @pytest.fixture
