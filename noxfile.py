@@ -89,7 +89,8 @@ def demo(session: nox.Session) -> None:
             worker.wait()
 
 
-# tests, lint, schema and makemigrations live in tox.ini (what CI runs); these sessions call it.
+# tests, lint, types, schema and makemigrations live in tox.ini (what CI runs); these sessions
+# call it.
 TOX = ("tox>=4.20", "tox-uv>=1.11")
 
 
@@ -122,6 +123,13 @@ def makemigrations(session: nox.Session) -> None:
     """Fail when a model change in any package has no migration: tox -e makemigrations."""
     session.install(*TOX)
     session.run("tox", "-e", "makemigrations")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy over the packages' sources and site/config: tox -e types (arguments go to mypy)."""
+    session.install(*TOX)
+    session.run("tox", "-e", "types", "--", *session.posargs)
 
 
 @nox.session

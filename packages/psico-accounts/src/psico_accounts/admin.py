@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -22,7 +25,7 @@ class UserCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "user_type", "first_name", "last_name", "ci")
-        field_classes: dict = {}
+        field_classes: ClassVar[dict] = {}
 
     def clean(self):
         data = super().clean()
@@ -50,7 +53,7 @@ class UserEditForm(UserChangeForm):
 
     class Meta(UserChangeForm.Meta):
         model = User
-        field_classes: dict = {}
+        field_classes: ClassVar[dict] = {}
 
     def clean(self):
         data = super().clean()
@@ -84,6 +87,7 @@ ADMIN_SITE_FIELDS = ("is_staff", "is_superuser")
 def update_profile(form: forms.ModelForm) -> None:
     """Saves an inline profile form's changes through the profile services."""
     profile = form.instance
+    service: Callable[..., object]
     if isinstance(profile, ProfessionalProfile):
         service, allowed = services.professional_profile_update, PROFESSIONAL_PROFILE_FIELDS
     else:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    # The mixin extends a view's handle_exception (super()): checked as an APIView.
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
 
 def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -25,7 +35,7 @@ def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.Validation
 # For API views that call services: a Django ValidationError becomes a 400, never a 500.
 # A comment, not a docstring: drf-spectacular reads inherited docstrings (inspect.getdoc) and
 # would publish this as the description of every operation of a view without its own.
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(_ViewBase):
     def handle_exception(self, exc):
         if isinstance(exc, DjangoValidationError):
             exc = as_drf_validation_error(exc)

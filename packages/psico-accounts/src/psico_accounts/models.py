@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -51,7 +52,7 @@ def username_base_from_email(email: str) -> str:
     return cleaned[:140] or "user"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     @classmethod
@@ -60,7 +61,7 @@ class UserManager(BaseUserManager):
         # they are stored lower-cased rather than only lower-casing the domain.
         return (email or "").strip().lower()
 
-    def get_by_natural_key(self, username: str):
+    def get_by_natural_key(self, username: str | None):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
     def unique_username(self, email: str) -> str:
@@ -144,14 +145,16 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # The stubs expect Django's own UserManager here; this one replaces it (email sign-in).
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        # The stubs type AbstractUser.Meta's names as str; Django takes lazy translations.
+        verbose_name = _("user")  # type: ignore[assignment]
+        verbose_name_plural = _("users")  # type: ignore[assignment]
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -183,10 +186,11 @@ class User(AbstractUser):
 
     def ensure_profile(self) -> PatientProfile | ProfessionalProfile | None:
         """The profile matching ``user_type``, created when missing (admins have none)."""
-        profile_model = {
+        profile_models: dict[str, type[PatientProfile] | type[ProfessionalProfile]] = {
             UserType.PATIENT: PatientProfile,
             UserType.PROFESSIONAL: ProfessionalProfile,
-        }.get(self.user_type)
+        }
+        profile_model = profile_models.get(self.user_type)
         if profile_model is None:
             return None
         profile, _created = profile_model.objects.get_or_create(user=self)

@@ -45,7 +45,8 @@ class MultiPartParser(parsers.MultiPartParser):
             # Django's parser answers a missing boundary itself; no body means no form at all.
             return super().parse(stream, media_type, parser_context)
         watch = _HeadWatch(stream)
-        parsed = super().parse(watch, media_type, parser_context)
+        # DRF's parser only reads the stream; the stubs ask for a whole IO object.
+        parsed = super().parse(watch, media_type, parser_context)  # type: ignore[arg-type]
         empty_form = b"--" + boundary.encode("latin-1") + b"--"
         if not parsed.data and not parsed.files and watch.head.strip() != empty_form:
             raise ParseError(INCOMPLETE_MULTIPART)

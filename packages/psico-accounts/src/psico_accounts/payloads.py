@@ -14,7 +14,8 @@ Form encodings (multipart, urlencoded) carry only text and are left to DRF's own
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -95,7 +96,7 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _expected_type(field) -> tuple[str, object] | None:
+def _expected_type(field) -> tuple[str, Callable[[Any], bool]] | None:
     """The JSON type the schema documents for ``field`` and a test for it; None: unchecked."""
     if isinstance(field, serializers.BooleanField):
         return "boolean", lambda value: isinstance(value, bool)
@@ -122,7 +123,10 @@ def _expected_type(field) -> tuple[str, object] | None:
     if isinstance(field, _TEXT_FIELDS):
         return "string", lambda value: isinstance(value, str)
     if isinstance(field, relations.PrimaryKeyRelatedField):
-        pk = field.queryset.model._meta.pk if field.queryset is not None else None
+        # drf-stubs declare `queryset` (a Manager among others) on the class, so mypy reads it
+        # through Manager.__get__ as if it were a model's manager descriptor.
+        queryset = field.queryset  # type: ignore[arg-type]
+        pk = queryset.model._meta.pk if queryset is not None else None
         if isinstance(pk, (models.AutoField, models.IntegerField)):
             return "integer", _is_integer
         return None
@@ -191,7 +195,15 @@ def _is_form_data(data) -> bool:
     return hasattr(data, "getlist")
 
 
-class StrictJSONMixin:
+# The mixin's methods call the serializer's own (super(), self.fields): a type checker sees it
+# as a Serializer, while at run time it stays a plain mixin in front of one.
+if TYPE_CHECKING:
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
+
+
+class StrictJSONMixin(_SerializerBase):
     """For input serializers: JSON values of another type than documented are refused."""
 
     def to_internal_value(self, data):

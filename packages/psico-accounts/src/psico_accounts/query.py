@@ -15,6 +15,7 @@ ordering filters and the paginator below.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,6 +28,9 @@ from rest_framework import filters, pagination, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
 from .payloads import NOT_ASCII_NUMBER, is_ascii_number, numeric_text_errors
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 BLANK_PARAMETER = _("Give this parameter a value, or leave it out.")
 UNREADABLE_PARAMETER = _("This is not a valid value for this parameter.")
@@ -75,7 +79,7 @@ def _bounded(request, name: str, validators) -> None:
         raise ValidationError({name: exc.messages}) from exc
 
 
-def _sent_values(data, name: str) -> list | None:
+def _sent_values(data, name: str | None) -> list | None:
     """The values sent for ``name``, or None when the parameter is absent."""
     if name not in data:
         return None
@@ -97,13 +101,15 @@ class _StrictQueryForm(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
+        if cleaned_data is None:  # a parent's clean() may leave self.cleaned_data as it is
+            cleaned_data = self.cleaned_data
         for name, field in self.fields.items():
             values = _sent_values(self.data, self.add_prefix(name))
             if values is None:
                 continue
             free_text = isinstance(field, forms.CharField)
             if len(values) > 1 and not _takes_several(field):
-                problem = REPEATED_PARAMETER
+                problem: StrPromise | None = REPEATED_PARAMETER
             elif free_text or name in self.errors:
                 continue
             elif _is_blank(values):
@@ -138,7 +144,7 @@ class QueryParametersSerializer(serializers.Serializer):
     is allowed) or repeated is refused, not ignored."""
 
     def to_internal_value(self, data):
-        problems = {}
+        problems: dict[Any, list[StrPromise]] = {}
         for field in self.fields.values():
             values = _sent_values(data, field.field_name)
             if field.read_only or values is None:
@@ -155,7 +161,9 @@ class QueryParametersSerializer(serializers.Serializer):
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
-            raise serializers.ValidationError({**exc.detail, **problems}) from exc
+            # Serializer.to_internal_value raises its errors by field name.
+            detail = cast("dict[str, Any]", exc.detail)
+            raise serializers.ValidationError({**detail, **problems}) from exc
         if problems:
             raise serializers.ValidationError(problems)
         return value

@@ -218,7 +218,7 @@ def user_create(
     if profile is not None:
         profile.user = user
         profile.save()
-        if specializations is not None:
+        if isinstance(profile, ProfessionalProfile) and specializations is not None:
             profile.specializations.set(specializations)
     return user
 
@@ -283,7 +283,7 @@ def user_update(*, user: User, data: Mapping[str, Any]) -> User:
 def _user_update(*, user: User, data: Mapping[str, Any]) -> User:
     data = dict(data)
     password = data.pop("password", None)
-    profile_changes = {
+    profile_changes: dict[str, Any] = {
         UserType.PATIENT: data.pop("patient_profile", None),
         UserType.PROFESSIONAL: data.pop("professional_profile", None),
     }
@@ -312,9 +312,9 @@ def _user_update(*, user: User, data: Mapping[str, Any]) -> User:
     changes = profile_changes.get(user.user_type)
     if changes:
         profile = profile or user.ensure_profile()
-        if user.user_type == UserType.PATIENT:
+        if isinstance(profile, PatientProfile):
             patient_profile_update(profile=profile, data=changes)
-        else:
+        elif isinstance(profile, ProfessionalProfile):
             professional_profile_update(profile=profile, data=changes)
     if not user.is_active:
         token_revoke(user=user)

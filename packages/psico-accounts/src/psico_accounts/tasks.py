@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ def send_password_reset_email(
     """
     from . import services  # services enqueues this task: import it only when it runs.
 
-    arguments = {"email": email, "language": language, "from_email": from_email}
+    arguments: dict[str, Any] = {"email": email, "language": language, "from_email": from_email}
     try:
         sent = services.password_reset_email_send(**arguments)
     except (smtplib.SMTPException, OSError):

@@ -7,9 +7,12 @@ runs on there). Importing this module touches no setting, so settings files may 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django
 
-if django.VERSION >= (6, 0):
+# A type checker reads Django's own module (django-stubs types it); the backport is the same API.
+if TYPE_CHECKING or django.VERSION >= (6, 0):
     from django.tasks import default_task_backend, task, task_backends
     from django.tasks.base import TaskResultStatus
 

@@ -25,14 +25,16 @@ class AccountsRateThrottle(SimpleRateThrottle):
 
     rate_setting: str = ""
     # A Redis outage must not turn every login into a 500: counters fall back to this process.
-    cache = resilient_cache
+    # DRF only calls get() and set() on it; the stubs ask for a whole BaseCache.
+    cache = resilient_cache  # type: ignore[assignment]
 
     def get_rate(self) -> str | None:
         # DRF's own lookup reads a class attribute frozen at import time, which would ignore
         # override_settings and settings changed after start-up.
         rates = api_settings.DEFAULT_THROTTLE_RATES or {}
         if self.scope in rates:
-            return rates[self.scope]
+            # drf-stubs type the rates as numbers; DRF's are texts such as "5/min".
+            return rates[self.scope]  # type: ignore[return-value]
         return getattr(accounts_settings, self.rate_setting)
 
     def get_cache_key(self, request, view) -> str:

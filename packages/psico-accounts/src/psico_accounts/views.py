@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .exceptions import ServiceErrorsMixin
 from .filters import ProfessionalDirectoryFilter, UserAdminFilter
-from .models import UserType
+from .models import User, UserType
 from .parsers import JSONParser, MultiPartParser
 from .permissions import IsClinicAdmin, IsProfessional
 from .query import OrderingFilter, SearchFilter
@@ -213,7 +215,8 @@ class MeView(ServiceErrorsMixin, generics.GenericAPIView):
     serializer_class = UserReadSerializer
 
     def get_object(self):
-        return selectors.user_with_profiles(user_id=self.request.user.pk)
+        # IsAuthenticated lets only a signed-in user (never AnonymousUser) get here.
+        return selectors.user_with_profiles(user_id=cast(User, self.request.user).pk)
 
     def get(self, request):
         return Response(UserReadSerializer(self.get_object(), context={"request": request}).data)
@@ -352,7 +355,7 @@ class ProfessionalMeView(ServiceErrorsMixin, generics.GenericAPIView):
     serializer_class = ProfessionalProfileSerializer
 
     def get_object(self):
-        return selectors.professional_profile_of(user=self.request.user)
+        return selectors.professional_profile_of(user=cast(User, self.request.user))
 
     def get(self, request):
         return Response(ProfessionalProfileSerializer(self.get_object()).data)

@@ -7,7 +7,8 @@ import functools
 import logging
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeGuard
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -61,7 +62,7 @@ def _language_from_scope(scope) -> str:
     return translation.get_language_from_request(request)
 
 
-def _is_id(value, *, minimum: int = 1) -> bool:
+def _is_id(value, *, minimum: int = 1) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= _MAX_ID
 
 
@@ -87,12 +88,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # through _receive_from_layer, which turns a failure into one close with 1013.
         self.scope = scope
         self.base_send = send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        # None when no layer is configured; types-channels declares it always present.
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)  # type: ignore[assignment]
         self._layer_lost = False
         sources = [receive]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            # A layer's messages, not the client's ASGI events (as types-channels has it).
+            self.channel_receive = functools.partial(  # type: ignore[assignment]
+                self.channel_layer.receive, self.channel_name
+            )
             sources.append(self._receive_from_layer)
         try:
             await await_many_dispatch(sources, self.dispatch)
@@ -103,7 +108,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self._layer_lost:
             await asyncio.Event().wait()  # reported once; the client's disconnect ends us
         try:
-            return await self.channel_receive()
+            return await self.channel_receive()  # type: ignore[return-value]  # as in __call__
         except (asyncio.CancelledError, StopConsumer):
             raise
         except Exception:
@@ -212,7 +217,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: dict[str, Any], **kwargs) -> None:
         kind = content.get("type", "chat.message" if "message" in content else None)
-        handlers = {
+        handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "chat.message": self._on_message,
             "typing": self._on_typing,
             "read": self._on_read,
@@ -243,6 +248,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _on_typing(self, content: dict[str, Any]) -> None:
         try:
+            # Frames arrive only after connect() joined the group.
+            assert self.group_name is not None
             async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
                 await self.channel_layer.group_send(
                     self.group_name,
@@ -355,7 +362,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             code, messages = _first_error(exc)
         await self.send_json({"type": "error", "code": code, "detail": " ".join(messages)})
 
-    @functools.partial(sync_to_async, thread_sensitive=False)
+    @sync_to_async(thread_sensitive=False)
     def _take_message_budget(self) -> bool:
         # A cache round trip (Redis in production): off the event loop, beside the ORM work.
         return message_budget_take(user_id=self.user.pk, appointment_id=self.appointment.pk)
@@ -391,4 +398,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _history(self, before: int | None, limit: int | None) -> tuple[list[dict], bool]:
         page = chat_messages_page(appointment_id=self.appointment.pk, before=before, limit=limit)
-        return ChatMessageSerializer(page.messages, many=True).data, page.has_more
+        # drf-stubs type a many=True serializer's data as a ReturnDict; it is a ReturnList.
+        return ChatMessageSerializer(page.messages, many=True).data, page.has_more  # type: ignore[return-value]

@@ -29,14 +29,15 @@ async def refuse_unknown_path(scope, receive, send) -> None:
     await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
 
 
+# django-stubs type a route's target as a Django view; channels routes ASGI applications.
 websocket_urlpatterns = [
     # psico_id: at most 18 digits, so an id beyond PostgreSQL's bigint never reaches a query.
-    path("ws/chat/<psico_id:appointment_id>/", ChatConsumer.as_asgi()),
-    re_path(r"", refuse_unknown_path),
+    path("ws/chat/<psico_id:appointment_id>/", ChatConsumer.as_asgi()),  # type: ignore[arg-type]
+    re_path(r"", refuse_unknown_path),  # type: ignore[arg-type]
 ]
 
 
 def chat_websocket_application():
     """The chat's WebSocket application: session, ticket or token authentication, then the
     routes above. Wrap it in an origin check, e.g. ``AllowedHostsOriginValidator``."""
-    return ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+    return ChatAuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]

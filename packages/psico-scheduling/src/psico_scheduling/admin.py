@@ -3,6 +3,8 @@ status changes go through the lifecycle services."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +30,8 @@ class WeeklyAvailabilityForm(forms.ModelForm):
         fields = ["psychologist", "day_of_week", "start_time", "end_time", "is_active"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() returns
         if self.errors:
             return data
         check_through_service(self, lambda: save_rule(self.instance, data))
@@ -59,8 +62,8 @@ class WeeklyAvailabilityAdmin(admin.ModelAdmin):
         # A rule belongs to one professional for good: move it by deleting and adding.
         return ["psychologist"] if obj is not None else []
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
         if obj is not None:
             # The read-only owner is not in the form; the services still need it.
             form.base_fields.pop("psychologist", None)
@@ -85,7 +88,8 @@ class BlockedDateForm(forms.ModelForm):
         fields = ["psychologist", "date", "start_time", "end_time", "reason"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() returns
         if self.errors:
             return data
         check_through_service(self, lambda: block_date(data))
@@ -197,20 +201,38 @@ def update_reason(appointment: Appointment, *, by, reason: str) -> Appointment:
 class AppointmentReasonForm(forms.ModelForm):
     """The reason is the only field the clinic edits here, through ``appointment_update``."""
 
-    by = None  # the signed-in admin, set by ``AppointmentAdmin.get_form``
+    by: Any = None  # the signed-in admin, set by ``AppointmentAdmin.get_form``
 
     class Meta:
         model = Appointment
         fields = ["reason"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() returns
         if self.errors or "reason" not in self.changed_data:
             return data
         check_through_service(
             self, lambda: update_reason(self.instance, by=self.by, reason=data["reason"])
         )
         return data
+
+
+# The change form of an appointment; only the reason is editable.
+APPOINTMENT_ADMIN_FIELDS = (
+    "patient",
+    "psychologist",
+    "start",
+    "end",
+    "status",
+    "reason",
+    "cancellation_reason",
+    "cancelled_by",
+    "cancelled_at",
+    "is_late_cancellation",
+    "created_at",
+    "updated_at",
+)
 
 
 @admin.register(Appointment)
@@ -236,21 +258,8 @@ class AppointmentAdmin(admin.ModelAdmin):
         complete_appointments,
         no_show_appointments,
     ]
-    fields = [
-        "patient",
-        "psychologist",
-        "start",
-        "end",
-        "status",
-        "reason",
-        "cancellation_reason",
-        "cancelled_by",
-        "cancelled_at",
-        "is_late_cancellation",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = [name for name in fields if name != "reason"]
+    fields = APPOINTMENT_ADMIN_FIELDS
+    readonly_fields = [name for name in APPOINTMENT_ADMIN_FIELDS if name != "reason"]
     form = AppointmentReasonForm
 
     def get_readonly_fields(self, request, obj=None):
@@ -259,8 +268,9 @@ class AppointmentAdmin(admin.ModelAdmin):
             return self.readonly_fields
         return self.fields
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # A subclass of self.form, made by modelform_factory.
+        form = cast("type[AppointmentReasonForm]", super().get_form(request, obj, change, **kwargs))
         form.by = request.user
         return form
 

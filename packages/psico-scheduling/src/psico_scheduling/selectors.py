@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
@@ -164,7 +165,7 @@ def professionals_with_free_slots(
     specialization: str | None = None,
     city: str | None = None,
     now: dt.datetime | None = None,
-) -> list[tuple[object, list[Slot]]]:
+) -> list[tuple[Any, list[Slot]]]:
     """Public professionals with at least one free slot on ``date``, each with its slots.
 
     A constant number of queries whatever the number of professionals: the candidates (with

@@ -193,7 +193,7 @@ def blocked_date_validate(
         raise ValidationError({"date": BLOCKED_DATE_IN_PAST})
     if (start_time is None) != (end_time is None):
         raise ValidationError(BLOCKED_RANGE_INCOMPLETE)
-    if start_time is not None and start_time >= end_time:
+    if start_time is not None and end_time is not None and start_time >= end_time:
         raise ValidationError({"end_time": END_BEFORE_START})
 
 

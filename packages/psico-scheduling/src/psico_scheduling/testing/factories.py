@@ -79,7 +79,7 @@ def weekly_schedule_for(
 ) -> list[WeeklyAvailability]:
     """One active rule per day in ``days``, ``start``–``end`` (default Mon–Fri 08–18)."""
     return [
-        WeeklyAvailabilityFactory(
+        WeeklyAvailabilityFactory.create(
             psychologist=psychologist, day_of_week=day, start_time=start, end_time=end
         )
         for day in days
