@@ -26,6 +26,12 @@ BENCH_DIR = REPO_DIR / "bench"
 SITE_DIR = REPO_DIR / "site"
 if str(REPO_DIR) not in sys.path:
     sys.path.insert(0, str(REPO_DIR))
+# bench/http.py has the name of the standard library's http package, which Django and httpx
+# import: with this folder first on sys.path, they would find the script instead. Searched
+# last, it still provides harness and servers, which the standard library does not have.
+_bench_entries = [entry for entry in sys.path if Path(entry or ".").resolve() == BENCH_DIR]
+if _bench_entries:
+    sys.path[:] = [entry for entry in sys.path if entry not in _bench_entries] + _bench_entries
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/h_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"

@@ -123,18 +123,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    # 0 (one connection per request) is the safe default under ASGI, where persistent
-    # connections are not reused across the async event loop's threads.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-    if env.bool("DATABASE_POOL", default=False):
-        # psycopg's pool (Django >= 5.1) hands each request or chat store an open connection
-        # instead of a new one; Django requires CONN_MAX_AGE = 0 beside it.
+    if env.bool("DATABASE_POOL", default=True):
+        # psycopg's pool (Django >= 5.1, psycopg[pool]) hands each request or chat store an open
+        # connection instead of a new one: opening a PostgreSQL connection costs more than the
+        # queries of a simple request. Each process (uvicorn worker, db_worker) has its own pool,
+        # so workers × DATABASE_POOL_MAX_SIZE must stay under the server's max_connections
+        # (docs/deployment.md). Django requires CONN_MAX_AGE = 0 beside a pool.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         }
+    else:
+        # Without a pool, 0 (one connection per request) is the safe default under ASGI, where
+        # persistent connections are not reused across the async event loop's threads.
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 # --- Cache and channel layer --------------------------------------------------------------
 

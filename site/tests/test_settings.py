@@ -133,6 +133,7 @@ def test_database_url_is_parsed_with_connection_settings(load_settings):
     settings = load_settings(
         DEBUG="1",
         DATABASE_URL="postgres://psico:s3cret@db.internal:5433/psico",
+        DATABASE_POOL="0",
         CONN_MAX_AGE="60",
         CONN_HEALTH_CHECKS="false",
     )
@@ -150,21 +151,31 @@ def test_database_url_is_parsed_with_connection_settings(load_settings):
     assert "transaction_mode" not in database.get("OPTIONS", {})
 
 
-def test_database_pool_is_opt_in_and_forces_conn_max_age_zero(load_settings):
+def test_postgresql_pools_connections_by_default_with_conn_max_age_zero(load_settings):
     url = "postgres://psico@db.internal:5432/psico"
-    plain = load_settings(DEBUG="1", DATABASE_URL=url, CONN_MAX_AGE="60")
-    pooled = load_settings(
-        DEBUG="1",
-        DATABASE_URL=url,
-        CONN_MAX_AGE="60",
-        DATABASE_POOL="1",
-        DATABASE_POOL_MAX_SIZE="4",
+    default = load_settings(DEBUG="1", DATABASE_URL=url, CONN_MAX_AGE="60")
+    sized = load_settings(
+        DEBUG="1", DATABASE_URL=url, DATABASE_POOL_MIN_SIZE="1", DATABASE_POOL_MAX_SIZE="4"
     )
 
+    # The pool wins over CONN_MAX_AGE, which Django refuses beside it.
+    assert default["DATABASES"]["default"]["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10}
+    assert default["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+    assert sized["DATABASES"]["default"]["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4}
+
+
+def test_database_pool_0_opts_out_and_keeps_conn_max_age(load_settings):
+    url = "postgres://psico@db.internal:5432/psico"
+    plain = load_settings(DEBUG="1", DATABASE_URL=url, DATABASE_POOL="0", CONN_MAX_AGE="60")
+
     assert "pool" not in plain["DATABASES"]["default"].get("OPTIONS", {})
-    database = pooled["DATABASES"]["default"]
-    assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 4}
-    assert database["CONN_MAX_AGE"] == 0
+    assert plain["DATABASES"]["default"]["CONN_MAX_AGE"] == 60
+
+
+def test_sqlite_has_no_pool(load_settings):
+    settings = load_settings(DEBUG="1", DATABASE_URL="sqlite:////tmp/psico.db")
+
+    assert "pool" not in settings["DATABASES"]["default"]["OPTIONS"]
 
 
 def test_sqlite_timeout_is_configurable(load_settings):

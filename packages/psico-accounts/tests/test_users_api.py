@@ -139,17 +139,62 @@ def test_profile_picture_formats_come_from_settings(api_client_for, patient):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("factory", [PatientFactory, ProfessionalFactory])
-def test_me_runs_a_fixed_number_of_queries(api_client_for, django_assert_max_num_queries, factory):
+@pytest.mark.parametrize(
+    ("factory", "queries"),
+    [
+        # The token joined with its user and both profiles.
+        (PatientFactory, 1),
+        # The same, then the professional's specializations.
+        (ProfessionalFactory, 2),
+    ],
+)
+def test_me_reads_the_database_once_or_twice(
+    api_client_for, django_assert_num_queries, factory, queries
+):
     user = (
         factory(professional_profile__specializations=SpecializationFactory.create_batch(5))
         if factory is ProfessionalFactory
         else factory()
     )
     client = api_client_for(user)
-    # token + user, the user with profiles, specializations.
-    with django_assert_max_num_queries(3):
-        assert client.get(ME).status_code == 200
+    with django_assert_num_queries(queries):
+        response = client.get(ME)
+    assert response.status_code == 200
+    assert response.data["id"] == user.pk
+
+
+@pytest.mark.parametrize("factory", [PatientFactory, ProfessionalFactory])
+def test_me_answers_the_same_with_a_token_and_with_a_session(api_client_for, factory):
+    user = (
+        factory(professional_profile__specializations=SpecializationFactory.create_batch(3))
+        if factory is ProfessionalFactory
+        else factory()
+    )
+    by_session = api_client_for(None)
+    by_session.force_login(user)
+
+    with_session = by_session.get(ME)
+    with_token = api_client_for(user).get(ME)
+
+    assert with_session.status_code == with_token.status_code == 200
+    assert with_session.json() == with_token.json()
+    if factory is ProfessionalFactory:
+        names = [
+            item["name"] for item in with_token.json()["professional_profile"]["specializations"]
+        ]
+        assert names == sorted(names) and len(names) == 3
+
+
+def test_me_refuses_an_unknown_token_and_an_inactive_users_token(api_client_for, patient):
+    client = api_client_for(patient)
+    User.objects.filter(pk=patient.pk).update(is_active=False)
+    assert client.get(ME).status_code == 401
+
+    stranger = api_client_for(None)
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = stranger.get(ME)
+    assert response.status_code == 401
+    assert response.data["detail"] == "Token inválido."
 
 
 # /users/ (clinic administrators) -------------------------------------------------------------

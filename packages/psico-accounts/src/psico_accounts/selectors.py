@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from .converters import DATABASE_ID_MAX_DIGITS
@@ -27,6 +27,21 @@ def user_with_profiles(*, user_id: int) -> User:
         return users_with_profiles().get(pk=user_id)
     except User.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def user_profiles_loaded(*, user: User) -> User:
+    """``user`` with what :func:`users_with_profiles` loads, reading as little as possible.
+
+    When both profiles were already joined to the user (as by the token authentication of
+    ``GET /users/me/``), only a professional's specializations are read (one query); otherwise
+    the user is read again as :func:`user_with_profiles` does.
+    """
+    if not (User.patient_profile.is_cached(user) and User.professional_profile.is_cached(user)):
+        return user_with_profiles(user_id=user.pk)
+    prefetch_related_objects(
+        [user], _specializations_prefetch("professional_profile__specializations")
+    )
+    return user
 
 
 def professional_profile_of(*, user: User) -> ProfessionalProfile:

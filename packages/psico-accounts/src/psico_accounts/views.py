@@ -8,6 +8,7 @@ from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -15,6 +16,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status, viewsets
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -194,6 +196,26 @@ class PasswordChangeView(ServiceErrorsMixin, APIView):
         return Response({"detail": _("Your password has been changed."), "token": token.key})
 
 
+class TokenWithProfilesAuthentication(TokenAuthentication):
+    """DRF's token authentication, with the user's profiles joined in the token's query."""
+
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        token = (
+            model.objects.select_related("user__patient_profile", "user__professional_profile")
+            .filter(key=key)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            # DRF's own refusal, with its message; it reads the token again, but only then.
+            return super().authenticate_credentials(key)
+        return token.user, token
+
+
+# Documented as what it is, DRF's token authentication ("tokenAuth"), not as a second scheme.
+set_override(TokenWithProfilesAuthentication, "suppress_collision_warning", True)
+
+
 @extend_schema_view(
     get=extend_schema(tags=[ACCOUNTS_TAG], summary="Your own user", responses=UserReadSerializer),
     patch=extend_schema(
@@ -214,12 +236,23 @@ class MeView(ServiceErrorsMixin, generics.GenericAPIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     serializer_class = UserReadSerializer
 
+    def get_authenticators(self):
+        # The host's authentication classes, except that a token brings the user's profiles
+        # along in its own query: GET then reads the database once (twice for a professional).
+        return [
+            TokenWithProfilesAuthentication()
+            if type(authenticator) is TokenAuthentication
+            else authenticator
+            for authenticator in super().get_authenticators()
+        ]
+
     def get_object(self):
         # IsAuthenticated lets only a signed-in user (never AnonymousUser) get here.
         return selectors.user_with_profiles(user_id=cast(User, self.request.user).pk)
 
     def get(self, request):
-        return Response(UserReadSerializer(self.get_object(), context={"request": request}).data)
+        user = selectors.user_profiles_loaded(user=request.user)
+        return Response(UserReadSerializer(user, context={"request": request}).data)
 
     def patch(self, request):
         user = self.get_object()
