@@ -61,7 +61,9 @@ def test_unreachable_cache_is_a_503_answered_quickly(client, closed_port):
 
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "channel_layer": "ok", "cache": "unavailable"}
-    assert elapsed < 2
+    # A guard against a hang (a client without a timeout waits minutes for a dead Redis), not a
+    # speed figure: the bound leaves room for a loaded CI machine.
+    assert elapsed < 10
 
 
 def test_unreachable_database_is_a_503(client):

@@ -107,7 +107,8 @@ def test_login_registration_and_booking_work_while_redis_is_down(site_on, api_cl
     down, elapsed = timed_healthz(anonymous)
     assert down.status_code == 503
     assert down.json() == {"database": "ok", "channel_layer": "unavailable", "cache": "unavailable"}
-    assert elapsed < 3
+    # A guard against a hang while Redis is down, not a speed figure (room for a loaded machine).
+    assert elapsed < 10
 
     site_on.start()
 
