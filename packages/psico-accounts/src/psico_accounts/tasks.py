@@ -11,9 +11,9 @@ import smtplib
 from datetime import timedelta
 
 from django.utils import timezone
+from psico_core.tasks_compat import task
 
 from .conf import accounts_settings
-from .tasks_compat import task
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ role is needed for."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from psico_accounts import permissions as roles
+from psico_core import permissions as roles
 
 
 class IsProfessional(roles.IsProfessional):
