@@ -1,8 +1,7 @@
 from psico_core.testing.settings import *  # noqa: F403
-from psico_core.testing.settings import INSTALLED_APPS
 
 SECRET_KEY = "psico-core-tests"
 ROOT_URLCONF = "tests.urls"
-INSTALLED_APPS = [*INSTALLED_APPS, "channels"]
 ALLOWED_HOSTS = ["testserver", "api.example.com"]
+# Read by psico_core.asgi (django-cors-headers need not be installed for that).
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]

@@ -1,11 +1,22 @@
 """A service's refusal (Django's ValidationError) answered by the exception handler."""
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from psico_core.checks import check_exception_handler
 from rest_framework.settings import api_settings
 
 SERVICE = "/api/service/"
+
+
+def rest_framework(**overrides):
+    # Over the test settings' own: a view module first imported under settings without their
+    # DEFAULT_SCHEMA_CLASS would keep DRF's AutoSchema and break the schema tests.
+    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, **overrides})
+
+
+def drf_handler():
+    return rest_framework(EXCEPTION_HANDLER="rest_framework.views.exception_handler")
 
 
 @pytest.mark.parametrize(
@@ -32,12 +43,7 @@ def test_the_codes_of_the_refusal_are_kept(db, api_client_for):
 
 
 def test_a_custom_non_field_key_takes_the_refusals_about_the_whole(db, api_client_for):
-    with override_settings(
-        REST_FRAMEWORK={
-            "NON_FIELD_ERRORS_KEY": "errors",
-            "EXCEPTION_HANDLER": "psico_core.errors.exception_handler",
-        }
-    ):
+    with rest_framework(NON_FIELD_ERRORS_KEY="errors"):
         response = api_client_for(None).post(SERVICE, {"name": "whole"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"errors": ["Closed today."]}
@@ -60,7 +66,7 @@ def test_the_check_passes_with_the_handler():
 
 
 def test_the_check_fails_with_another_handler():
-    with override_settings(REST_FRAMEWORK={}):
+    with drf_handler():
         assert api_settings.EXCEPTION_HANDLER is not None
         errors = check_exception_handler(None)
     assert [error.id for error in errors] == ["psico_core.E001"]
@@ -70,6 +76,6 @@ def test_the_check_fails_with_another_handler():
 def test_the_check_runs_with_the_system_checks():
     from django.core import checks
 
-    with override_settings(REST_FRAMEWORK={}):
+    with drf_handler():
         ids = [error.id for error in checks.run_checks()]
     assert "psico_core.E001" in ids

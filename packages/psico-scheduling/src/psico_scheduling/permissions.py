@@ -1,5 +1,5 @@
-"""The roles are psico_accounts' checks; scheduling only says, in its own words, what the
-role is needed for."""
+"""The roles are psico_core's checks; scheduling only says, in its own words, what the role
+is needed for."""
 
 from __future__ import annotations
 
