@@ -14,7 +14,7 @@ import nox
 
 ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
-PACKAGES = ("psico-accounts", "psico-scheduling", "psico-chat")
+PACKAGES = ("psico-core", "psico-accounts", "psico-scheduling", "psico-chat")
 
 nox.options.sessions = ["demo"]
 nox.options.reuse_existing_virtualenvs = True
@@ -24,7 +24,7 @@ nox.options.default_venv_backend = "virtualenv"
 
 
 def install_site(session: nox.Session, *extra: str, extras: str = "") -> None:
-    """The three packages (built from this tree, not editable) plus the host's dependencies.
+    """The four packages (built from this tree, not editable) plus the host's dependencies.
 
     pip rebuilds and reinstalls a local directory on every install, so a reused virtualenv
     always gets the current sources.

@@ -6,9 +6,9 @@ startproject config`, apply the README's marked settings, urls.py and asgi.py sn
 written, run `manage.py check` and the README's commands (migrate, ...), then serve the
 project with `runserver` and register and log in over HTTP.
 
-psico-scheduling brings psico-accounts, psico-chat brings both: the three runs cover
-accounts alone, accounts + scheduling, and all three. dist/ is built once per run (sdists and
-wheels, checked by `twine check --strict`).
+Every package brings psico-core, psico-scheduling brings psico-accounts, psico-chat brings
+both: the three runs cover accounts alone, accounts + scheduling, and all three. dist/ is
+built once per run (sdists and wheels, checked by `twine check --strict`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ import pytest
 from readme_snippets import marked_snippets, wheel_readme
 
 ROOT = Path(__file__).resolve().parent.parent
+# The apps a stranger installs; psico-core is built into dist/ too and must come along with
+# each of them as a dependency (it has no URLs of its own to try).
 PACKAGES = ("psico-accounts", "psico-scheduling", "psico-chat")
+BUILT = ("psico-core", *PACKAGES)
 STARTED = time.monotonic()
 
 
@@ -58,7 +61,7 @@ def dist() -> Path:
     dist.mkdir(exist_ok=True)
     for path in dist.glob("*"):
         path.unlink()
-    for name in PACKAGES:
+    for name in BUILT:
         # uv builds the sdist, then the wheel from the sdist: a file missing from the sdist
         # breaks the wheel.
         run(["uv", "build", "--quiet", "--out-dir", str(dist), str(ROOT / "packages" / name)])
@@ -120,6 +123,7 @@ def test_a_stranger_installs_it_from_its_readme(package: str, dist: Path, tmp_pa
     psico = sorted(line for line in installed if line.startswith("psico-"))
     django = [line for line in installed if line.lower().startswith("django==")]
     log(f"{package}: installed {', '.join(psico + django)}")
+    assert any(line.startswith("psico-core==") for line in psico), psico
 
     project = tmp_path / "site"
     project.mkdir()  # Django 5.2's startproject does not create it

@@ -7,7 +7,7 @@ import logging
 import os
 import warnings
 
-from django.core.asgi import get_asgi_application
+from psico_core.asgi import get_asgi_application, websocket_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,20 +21,14 @@ warnings.filterwarnings(
 # Set up Django (apps, models) before anything imports consumers or models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
 from psico_chat.logging import RedactTokenFilter  # noqa: E402
 from psico_chat.routing import chat_websocket_application  # noqa: E402
-
-from config.websocket import browser_origin_validator  # noqa: E402
 
 # Mobile clients put their token in the WebSocket URL, which uvicorn logs. The documented
 # --log-config file filters it; this covers a server started without that file too.
 for logger_name in ("uvicorn.error", "uvicorn.access"):
     logging.getLogger(logger_name).addFilter(RedactTokenFilter())
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": browser_origin_validator(chat_websocket_application()),
-    }
-)
+# The socket is refused at the handshake to pages outside ALLOWED_HOSTS and
+# CORS_ALLOWED_ORIGINS (psico_core.asgi.browser_origin_validator).
+application = websocket_application(django_asgi_app, chat_websocket_application())

@@ -56,6 +56,7 @@ THIRD_PARTY_APPS = [
     "django_tasks_db",
 ]
 LOCAL_APPS = [
+    "psico_core",
     "psico_accounts",
     "psico_scheduling",
     "psico_chat",
@@ -164,7 +165,7 @@ else:
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # A Redis that is down or unreachable must fail in a second, not hold a request for the
     # kernel's connect timeout: the throttles then count in process memory meanwhile
-    # (psico_accounts.resilient_cache) and /healthz reports the cache unavailable.
+    # (psico_core.resilient_cache) and /healthz reports the cache unavailable.
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
     )
@@ -264,7 +265,7 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # TASKS_BACKEND=immediate runs tasks inside the request (no worker; a reset request for an
 # existing account then takes longer, which tells that the account exists). Any other value is
 # a backend's dotted path.
-from psico_accounts.tasks_compat import DATABASE_BACKEND, IMMEDIATE_BACKEND  # noqa: E402
+from psico_core.tasks_compat import DATABASE_BACKEND, IMMEDIATE_BACKEND  # noqa: E402
 
 _tasks_backend = env.str("TASKS_BACKEND", default="database")
 TASKS = {
@@ -323,14 +324,16 @@ REST_FRAMEWORK = {
     # Strict JSON (nesting depth, lone surrogates, NaN answer 400, never 500) and a multipart
     # parser that refuses a body that is not a form; the same media types as DRF's defaults.
     "DEFAULT_PARSER_CLASSES": [
-        "psico_accounts.parsers.JSONParser",
+        "psico_core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "psico_accounts.parsers.MultiPartParser",
+        "psico_core.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "psico_accounts.query.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "psico_core.query.PageNumberPagination",
     "PAGE_SIZE": 20,
     # Documents the 400/401/403/404/429 answers of every operation from its view's configuration.
-    "DEFAULT_SCHEMA_CLASS": "psico_accounts.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "psico_core.schema.AutoSchema",
+    # A service's refusal (Django's ValidationError) is answered as a 400 with DRF's body.
+    "EXCEPTION_HANDLER": "psico_core.errors.exception_handler",
     # The client's address is REMOTE_ADDR, which uvicorn sets from a trusted proxy's
     # X-Forwarded-For (FORWARDED_ALLOW_IPS); DRF must never read that header itself.
     "NUM_PROXIES": 0,
@@ -356,7 +359,7 @@ SPECTACULAR_SETTINGS = {
     # Request bodies are JSON; a view that takes multipart (the profile picture) says so itself.
     # With every parser listed, each body would be documented under three media types, which
     # generated clients do not handle.
-    "PARSER_WHITELIST": ["psico_accounts.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["psico_core.parsers.JSONParser"],
     # Docs pages load their JavaScript and CSS from this site, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -32,7 +32,7 @@ def database_ok() -> bool:
 def cache_ok() -> bool:
     """True when the default cache (where the throttles count) stores and returns a value.
 
-    While it is down the throttles count in each process alone (psico_accounts.resilient_cache),
+    While it is down the throttles count in each process alone (psico_core.resilient_cache),
     so the site still answers, but the operator must hear of it.
     """
     key = f"psico:healthz:{secrets.token_hex(8)}"

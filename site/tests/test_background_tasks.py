@@ -3,7 +3,7 @@
 import runpy
 
 import pytest
-from psico_accounts.tasks_compat import DATABASE_BACKEND, IMMEDIATE_BACKEND
+from psico_core.tasks_compat import DATABASE_BACKEND, IMMEDIATE_BACKEND
 
 from .conftest import SITE_DIR
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from psico_accounts.resilient_cache import resilient_cache
 from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory, ProfessionalFactory
+from psico_core.resilient_cache import resilient_cache
 from psico_scheduling.testing.factories import weekly_schedule_for
 
 pytestmark = pytest.mark.django_db

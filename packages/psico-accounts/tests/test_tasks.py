@@ -31,8 +31,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from psico_accounts.conf import accounts_settings
 from psico_accounts.tasks import NO_ACCOUNT, RETRY_SCHEDULED, SENT
-from psico_accounts.tasks_compat import DATABASE_BACKEND, TaskResultStatus
 from psico_accounts.testing.factories import PatientFactory
+from psico_core.tasks_compat import DATABASE_BACKEND, TaskResultStatus
 
 from tests.worker_settings import smtp_email_settings
 

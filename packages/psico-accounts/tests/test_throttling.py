@@ -5,8 +5,8 @@ import socket
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from psico_accounts.resilient_cache import resilient_cache
 from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory
+from psico_core.resilient_cache import resilient_cache
 
 pytestmark = pytest.mark.django_db
 

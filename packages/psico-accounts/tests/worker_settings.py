@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 import django
-from psico_accounts.tasks_compat import DATABASE_BACKEND
+from psico_core.tasks_compat import DATABASE_BACKEND
 
 from tests.settings import *  # noqa: F403
 

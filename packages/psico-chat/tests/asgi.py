@@ -5,22 +5,15 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from psico_core.asgi import get_asgi_application, websocket_application  # noqa: E402
 
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from psico_chat.logging import RedactTokenFilter  # noqa: E402
 from psico_chat.routing import chat_websocket_application  # noqa: E402
 
 for logger_name in ("uvicorn.error", "uvicorn.access"):
     logging.getLogger(logger_name).addFilter(RedactTokenFilter())
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(chat_websocket_application()),
-    }
-)
+application = websocket_application(django_asgi_app, chat_websocket_application())

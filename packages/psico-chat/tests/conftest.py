@@ -7,7 +7,7 @@ import pytest
 def _fresh_cache():
     # Throttle history lives in the cache, and user ids repeat between tests.
     from django.core.cache import cache
-    from psico_accounts.resilient_cache import resilient_cache
+    from psico_core.resilient_cache import resilient_cache
 
     def forget() -> None:
         cache.clear()

@@ -98,7 +98,7 @@ async def test_unreadable_json_gets_an_error_frame_and_the_socket_stays_open(
 
 async def test_json_errors_are_read_in_the_socket_language(open_socket, appointment):
     from django.utils import translation
-    from psico_accounts.parsers import LONE_SURROGATE, NOT_JSON
+    from psico_core.parsers import LONE_SURROGATE, NOT_JSON
 
     socket = await open_socket(appointment.pk, user=appointment.patient, language="es")
 

@@ -7,8 +7,8 @@ import os
 import uuid
 
 import pytest
-from psico_accounts.resilient_cache import ResilientCache
 from psico_chat.throttling import message_budget_take
+from psico_core.resilient_cache import ResilientCache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,10 +11,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from psico_core.service_forms import check_through_service
 
 from . import services
 from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
-from .service_forms import check_through_service
 from .services import PATIENT_PROFILE_FIELDS, PROFESSIONAL_PROFILE_FIELDS
 
 

@@ -6,9 +6,9 @@ import django_filters
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from psico_core.query import SEARCH_VALIDATORS, TEXT_PARAMETER_MAX_LENGTH, StrictFilterSet
 
 from .models import User, UserType
-from .query import SEARCH_VALIDATORS, TEXT_PARAMETER_MAX_LENGTH, StrictFilterSet
 from .selectors import professionals_filter
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from psico_core.converters import DATABASE_ID_MAX_DIGITS
+from psico_core.query import SEARCH_MAX_WORDS
 
-from .converters import DATABASE_ID_MAX_DIGITS
 from .models import ProfessionalProfile, Specialization, User, UserType
-from .query import SEARCH_MAX_WORDS
 
 
 def _specializations_prefetch(lookup: str) -> Prefetch:
@@ -67,7 +67,7 @@ def professionals_filter(
 
     ``specialization`` is an id or a slug; ``city`` matches case-insensitively; every word of
     ``search`` must appear in the first or last name, the biography or a specialization name
-    (only its first :data:`~psico_accounts.query.SEARCH_MAX_WORDS` words are read: the API
+    (only its first :data:`~psico_core.query.SEARCH_MAX_WORDS` words are read: the API
     refuses longer searches, and each word costs a condition).
     """
     if specialization not in (None, ""):

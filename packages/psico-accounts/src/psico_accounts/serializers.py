@@ -7,15 +7,13 @@ re-check everything (uniqueness, passwords, profiles) so that no entry point ski
 from __future__ import annotations
 
 import copy
-import re
 
 from django.utils.translation import gettext_lazy as _
+from psico_core.payloads import DatabaseIdRelatedField, InputModelSerializer, InputSerializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from .converters import DATABASE_ID_MAX_DIGITS, DatabaseIdConverter
 from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
-from .payloads import InputModelSerializer, InputSerializer
 from .validators import normalize_phone, validate_phone
 
 # Bounds of the text fields that have no model column to take them from. Passwords are
@@ -25,36 +23,6 @@ PASSWORD_MAX_LENGTH = 256
 EMAIL_MAX_LENGTH = 254
 RESET_UID_MAX_LENGTH = 64
 RESET_TOKEN_MAX_LENGTH = 128
-MAX_DATABASE_ID = 10**DATABASE_ID_MAX_DIGITS - 1
-DATABASE_ID = re.compile(DatabaseIdConverter.regex)
-
-
-class DatabaseIdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A primary key that can be a database id (1 to 18 digits) before it is looked up: an id
-    out of that range is simply one that does not exist, not a query that overflows."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_DATABASE_ID:
-            self.fail("does_not_exist", pk_value=data)
-        if isinstance(data, str) and not DATABASE_ID.fullmatch(data):
-            # A form sends text; int() would read "٧" or "７" as 7.
-            self.fail("incorrect_type", data_type="str")
-        return super().to_internal_value(data)
-
-
-class DatabaseIdField(serializers.IntegerField):
-    """An id in a query string or body: 1 to 18 ASCII digits (``int()`` would also read "٧"
-    or "７", and a longer number cannot be an id)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_DATABASE_ID)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and not DATABASE_ID.fullmatch(data.strip()):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class PhoneField(serializers.CharField):
@@ -102,7 +70,7 @@ def _password_field(**kwargs) -> serializers.CharField:
     )
 
 
-class FieldsBuiltOnceMixin:
+class FieldsBuiltOnceModelSerializer(serializers.ModelSerializer):
     # No docstring: serializers without one of their own would document it in the schema.
     #
     # For read serializers: build the fields from the model once per class, then copy them.
@@ -111,12 +79,13 @@ class FieldsBuiltOnceMixin:
     # gives the same fields for a fraction of it. The copies are fresh instances, bound to
     # their own serializer as usual, so nothing is shared between requests.
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         cls = type(self)
         built = cls.__dict__.get("_fields_built_once")
         if built is None:
             built = super().get_fields()
-            cls._fields_built_once = built
+            # Set on the concrete class: each serializer class keeps its own fields.
+            setattr(cls, "_fields_built_once", built)  # noqa: B010
         return copy.deepcopy(built)
 
 
@@ -130,7 +99,7 @@ class SpecializationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SpecializationSummarySerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
+class SpecializationSummarySerializer(FieldsBuiltOnceModelSerializer):
     class Meta:
         model = Specialization
         fields = ["id", "name", "slug"]
@@ -146,7 +115,7 @@ class PatientProfileSerializer(AccountsInputModelSerializer):
         fields = ["emergency_contact_name", "emergency_contact_phone"]
 
 
-class ProfessionalProfileSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
+class ProfessionalProfileSerializer(FieldsBuiltOnceModelSerializer):
     """A professional's whole profile, as its owner and the clinic see it."""
 
     specializations = SpecializationSummarySerializer(many=True, read_only=True)
@@ -221,7 +190,7 @@ USER_READ_FIELDS = [
 ]
 
 
-class UserReadSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
+class UserReadSerializer(FieldsBuiltOnceModelSerializer):
     """A user as they (or the clinic) see themselves, with the profile of their type."""
 
     full_name = serializers.CharField(source="get_full_name", read_only=True)

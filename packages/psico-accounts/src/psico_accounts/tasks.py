@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from psico_core.tasks_compat import task
 
 from .conf import accounts_settings
-from .tasks_compat import task
 
 logger = logging.getLogger(__name__)
 

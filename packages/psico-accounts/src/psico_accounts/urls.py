@@ -1,12 +1,10 @@
 """Mount with ``path("api/", include("psico_accounts.urls"))``."""
 
+import psico_core.converters  # noqa: F401  (registers the viewsets' "psico_id" converter)
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import (
-    converters,  # noqa: F401  (registers the viewsets' "psico_id" converter)
-    views,
-)
+from . import views
 
 app_name = "psico_accounts"
 

@@ -15,20 +15,20 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from psico_core.parsers import JSONParser, MultiPartParser
+from psico_core.permissions import IsClinicAdmin, IsProfessional
+from psico_core.query import OrderingFilter, SearchFilter
 from rest_framework import generics, status, viewsets
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .exceptions import ServiceErrorsMixin
 from .filters import ProfessionalDirectoryFilter, UserAdminFilter
 from .models import User, UserType
-from .parsers import JSONParser, MultiPartParser
-from .permissions import IsClinicAdmin, IsProfessional
-from .query import OrderingFilter, SearchFilter
 from .serializers import (
     AuthTokenSerializer,
     DetailSerializer,
@@ -64,7 +64,7 @@ def _auth_payload(*, token, user, request) -> dict:
     return {"token": token.key, "user": UserReadSerializer(user, context={"request": request}).data}
 
 
-class AnonymousAPIView(ServiceErrorsMixin, APIView):
+class AnonymousAPIView(APIView):
     """An endpoint for people who are not signed in.
 
     No authentication classes: a stale token or a browser session must not turn a sign-in or
@@ -181,7 +181,7 @@ class PasswordResetConfirmView(AnonymousAPIView):
     request=PasswordChangeSerializer,
     responses={200: PasswordChangedSerializer},
 )
-class PasswordChangeView(ServiceErrorsMixin, APIView):
+class PasswordChangeView(APIView):
     """Change your password; the API token is replaced by the one in the answer."""
 
     permission_classes = [IsAuthenticated]
@@ -200,7 +200,8 @@ class TokenWithProfilesAuthentication(TokenAuthentication):
     """DRF's token authentication, with the user's profiles joined in the token's query."""
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
+        # DRF's Token, or the host's own token model with the same ``key`` and ``user``.
+        model = cast("type[Token]", self.get_model())
         token = (
             model.objects.select_related("user__patient_profile", "user__professional_profile")
             .filter(key=key)
@@ -228,7 +229,7 @@ set_override(TokenWithProfilesAuthentication, "suppress_collision_warning", True
         responses=UserReadSerializer,
     ),
 )
-class MeView(ServiceErrorsMixin, generics.GenericAPIView):
+class MeView(generics.GenericAPIView):
     """Your own user. ``user_type``, ``email``, ``email_verified`` and the CI are read-only here."""
 
     permission_classes = [IsAuthenticated]
@@ -311,7 +312,7 @@ class MeView(ServiceErrorsMixin, generics.GenericAPIView):
     ),
 )
 @extend_schema(tags=[ACCOUNTS_TAG])
-class UserAdminViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+class UserAdminViewSet(viewsets.ModelViewSet):
     """Users of every type, for clinic administrators (user type ``admin`` or superusers)."""
 
     permission_classes = [IsAuthenticated, IsClinicAdmin]
@@ -381,7 +382,7 @@ class ProfessionalDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 @extend_schema(tags=[PROFESSIONALS_TAG])
-class ProfessionalMeView(ServiceErrorsMixin, generics.GenericAPIView):
+class ProfessionalMeView(generics.GenericAPIView):
     """The signed-in professional's own profile."""
 
     permission_classes = [IsAuthenticated, IsProfessional]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psico_accounts.conf import AppSettings
+from psico_core.conf import AppSettings
 from psico_scheduling.choices import AppointmentStatus
 
 # The database column's ceiling; MAX_MESSAGE_LENGTH may be lowered below it, never raised above.

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from psico_accounts.parsers import UnreadableJSON, json_loads_strict
+from psico_core.parsers import UnreadableJSON, json_loads_strict
 from psico_scheduling.selectors import appointment_is_participant
 
 from .broadcasting import chat_group_name

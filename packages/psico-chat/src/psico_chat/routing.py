@@ -8,7 +8,7 @@ raise on an unknown path, which the server answers with a 500.
 
 from __future__ import annotations
 
-import psico_accounts.converters  # noqa: F401  (registers the "psico_id" path converter)
+import psico_core.converters  # noqa: F401  (registers the "psico_id" path converter)
 from channels.routing import URLRouter
 from django.urls import path, re_path
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from psico_accounts.payloads import InputSerializer
-from psico_accounts.query import QueryParametersSerializer
-from psico_accounts.serializers import DatabaseIdField
+from psico_core.payloads import DatabaseIdField, InputSerializer
+from psico_core.query import QueryParametersSerializer
 from rest_framework import serializers
 
 from .models import ChatMessage

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from psico_accounts.parsers import has_lone_surrogate
+from psico_core.parsers import has_lone_surrogate
 from psico_scheduling.models import Appointment
 from psico_scheduling.selectors import appointment_is_participant
 

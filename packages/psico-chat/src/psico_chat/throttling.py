@@ -2,7 +2,7 @@
 
 One budget per user and appointment, shared by every socket of that user and by the REST
 POST: opening more sockets buys no more messages. The counter lives in the shared cache
-(through :data:`~psico_accounts.resilient_cache.resilient_cache`, so a cache outage counts in
+(through :data:`~psico_core.resilient_cache.resilient_cache`, so a cache outage counts in
 process memory instead of failing the request) in fixed windows of ``RATE_LIMIT_SECONDS``.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 
-from psico_accounts.resilient_cache import ResilientCache, resilient_cache
+from psico_core.resilient_cache import ResilientCache, resilient_cache
 from rest_framework.throttling import BaseThrottle
 
 from .conf import chat_settings

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from psico_accounts.exceptions import ServiceErrorsMixin
-from psico_accounts.schema import SERVICE_REFUSAL
+from psico_core.schema import SERVICE_REFUSAL
 from psico_scheduling.selectors import appointment_for_participant
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -25,7 +24,7 @@ from .throttling import ChatMessageRateThrottle, ChatTicketRateThrottle
 from .tickets import ticket_issue
 
 
-class ChatMessageListCreateView(ServiceErrorsMixin, APIView):
+class ChatMessageListCreateView(APIView):
     """The messages of one appointment's chat, for its patient and its professional."""
 
     permission_classes = [IsAuthenticated]

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
-from psico_accounts.service_forms import check_through_service
+from psico_core.service_forms import check_through_service
 
 from . import selectors, services
 from .models import Appointment, BlockedDate, WeeklyAvailability

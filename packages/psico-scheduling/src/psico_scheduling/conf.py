@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psico_accounts.conf import AppSettings
+from psico_core.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # A booking must start at least this many minutes from now (0: any future start).

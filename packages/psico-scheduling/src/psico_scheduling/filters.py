@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from psico_accounts.query import StrictFilterSet
+from psico_core.query import StrictFilterSet
 
 from .models import Appointment, AppointmentStatus
 from .selectors import appointments_between

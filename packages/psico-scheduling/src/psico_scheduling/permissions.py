@@ -1,10 +1,10 @@
-"""The roles are psico_accounts' checks; scheduling only says, in its own words, what the
-role is needed for."""
+"""The roles are psico_core's checks; scheduling only says, in its own words, what the role
+is needed for."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from psico_accounts import permissions as roles
+from psico_core import permissions as roles
 
 
 class IsProfessional(roles.IsProfessional):

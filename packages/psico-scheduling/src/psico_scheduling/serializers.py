@@ -6,13 +6,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from psico_accounts.payloads import InputSerializer
-from psico_accounts.query import TEXT_PARAMETER_MAX_LENGTH, QueryParametersSerializer
-from psico_accounts.serializers import (
-    DatabaseIdField,
-    DatabaseIdRelatedField,
-    ProfessionalPublicSerializer,
-)
+from psico_accounts.serializers import ProfessionalPublicSerializer
+from psico_core.payloads import DatabaseIdField, DatabaseIdRelatedField, InputSerializer
+from psico_core.query import TEXT_PARAMETER_MAX_LENGTH, QueryParametersSerializer
 from rest_framework import serializers
 
 from .fields import HourMinuteField, SchedulingDateField

@@ -1,6 +1,6 @@
 """Mount with ``path("api/appointments/", include("psico_scheduling.urls"))``."""
 
-import psico_accounts.converters  # noqa: F401  (registers the viewsets' "psico_id" converter)
+import psico_core.converters  # noqa: F401  (registers the viewsets' "psico_id" converter)
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 

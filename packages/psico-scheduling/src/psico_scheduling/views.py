@@ -12,9 +12,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from psico_accounts.exceptions import ServiceErrorsMixin
-from psico_accounts.query import OrderingFilter
-from psico_accounts.schema import SERVICE_REFUSAL
+from psico_core.query import OrderingFilter
+from psico_core.schema import SERVICE_REFUSAL
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -106,7 +105,6 @@ def _bookable_professional_or_404(pk: int):
     ),
 )
 class AvailabilityViewSet(
-    ServiceErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -204,7 +202,6 @@ class AvailabilityViewSet(
     ),
 )
 class BlockedDateViewSet(
-    ServiceErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -451,7 +448,6 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
     ),
 )
 class AppointmentViewSet(
-    ServiceErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
+from .converters import DATABASE_ID_MAX_DIGITS, DatabaseIdConverter
+
 WRONG_JSON_TYPE = _("Must be a JSON {expected} (received: {received}).")
 NOT_ASCII_NUMBER = _("Write the number with the digits 0-9.")
 
@@ -232,3 +234,37 @@ class InputSerializer(StrictJSONMixin, serializers.Serializer):
 
 class InputModelSerializer(StrictJSONMixin, serializers.ModelSerializer):
     """Base of the request-body serializers built from a model."""
+
+
+# --- Database ids ----------------------------------------------------------------------------
+
+MAX_DATABASE_ID = 10**DATABASE_ID_MAX_DIGITS - 1
+DATABASE_ID = re.compile(DatabaseIdConverter.regex)
+
+
+class DatabaseIdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key that can be a database id (1 to 18 digits) before it is looked up: an id
+    out of that range is simply one that does not exist, not a query that overflows."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_DATABASE_ID:
+            self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and not DATABASE_ID.fullmatch(data):
+            # A form sends text; int() would read "٧" or "７" as 7.
+            self.fail("incorrect_type", data_type="str")
+        return super().to_internal_value(data)
+
+
+class DatabaseIdField(serializers.IntegerField):
+    """An id in a query string or body: 1 to 18 ASCII digits (``int()`` would also read "٧"
+    or "７", and a longer number cannot be an id)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DATABASE_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not DATABASE_ID.fullmatch(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -5,7 +5,7 @@ reaches the database and overflows PostgreSQL's bigint (a 500). Eighteen digits 
 below the bigint maximum (9,223,372,036,854,775,807), so a longer id simply does not
 match the route: a 404 before any query.
 
-Use it in a ``path()`` as ``<psico_id:pk>`` after ``import psico_accounts.converters``,
+Use it in a ``path()`` as ``<psico_id:pk>`` after ``import psico_core.converters``,
 or on a DRF viewset as ``lookup_value_converter = "psico_id"``.
 """
 

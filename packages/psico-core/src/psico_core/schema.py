@@ -10,7 +10,7 @@ without a body gets the shared body.
 
 Any host can use it (the Psico apps' views are written for it)::
 
-    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "psico_accounts.schema.AutoSchema"}
+    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "psico_core.schema.AutoSchema"}
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ _COMPONENT_SCHEMAS = {
 # it: a business rule on an action without input (400), a role checked against the object
 # (403), an id read from the query (404). A view lists the status code with this marker; the
 # description is the derived one when there is one, else written here, once.
-_DERIVED = "(derived by psico_accounts.schema.AutoSchema)"
+_DERIVED = "(derived by psico_core.schema.AutoSchema)"
 SERVICE_REFUSAL = OpenApiResponse(description=_DERIVED)
 _SERVICE_REFUSALS = {
     "400": _("A business rule refused the request: the message says which."),

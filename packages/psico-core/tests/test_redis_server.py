@@ -1,9 +1,9 @@
-"""The private Redis of the outage tests (psico_accounts.testing): a real server of the test's
+"""The private Redis of the outage tests (psico_core.testing): a real server of the test's
 own, which stops refusing connections and starts again on the same port."""
 
 import socket
 
-from psico_accounts.testing.redis_server import PrivateRedis, free_port
+from psico_core.testing.redis_server import PrivateRedis, free_port
 
 
 def _refused(port: int) -> bool:

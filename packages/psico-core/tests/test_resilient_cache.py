@@ -1,0 +1,54 @@
+"""Counters that survive an outage of the shared cache, on a real Redis of the test's own."""
+
+import time
+
+import pytest
+from django.test import override_settings
+from psico_core.resilient_cache import ResilientCache
+
+
+def redis_cache(port: int) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+def test_counts_go_to_the_shared_cache_and_to_memory_while_it_is_down(private_redis, caplog):
+    counters = ResilientCache()
+    with override_settings(CACHES=redis_cache(private_redis.port)):
+        assert counters.add("k", 1, 60) is True
+        assert counters.incr("k") == 2
+        assert counters.shared.get("k") == 2
+        private_redis.stop()
+        # The shared cache is down: this process counts alone, and says so once.
+        assert counters.get("k") is None
+        counters.set("k", 10, 60)
+        assert counters.incr("k") == 11
+        assert "unavailable" in caplog.text
+        private_redis.start()
+        assert counters.get("k") == 11  # still left alone for RETRY_AFTER_SECONDS
+        # Once the pause is over, the shared cache (restarted empty) counts again.
+        counters._down_until = time.monotonic()
+        counters.set("k", 5, 60)
+        assert counters.shared.get("k") == 5
+        assert counters.delete("k") is True
+
+
+def test_reset_forgets_the_failure_and_the_local_counts():
+    counters = ResilientCache()
+    counters._down_until = time.monotonic() + 60
+    counters.set("k", 1, 60)
+    counters.reset()
+    assert counters.get("k") is None
+    assert counters._down_until == 0.0
+
+
+@pytest.mark.parametrize("alias", ["default"])
+def test_the_shared_cache_is_the_alias(alias):
+    from django.core.cache import caches
+
+    assert ResilientCache(alias).shared is caches[alias]
