@@ -155,6 +155,27 @@ def test_a_patient_books_and_cancels_with_the_generated_client(api, live_server,
         HTTPStatus.CREATED,
     )
 
+    # The inbox: one's own message is read; the professional has it unread.
+    inbox = operation(api, "chat", "chat_conversations_list")
+    (conversation,) = ok(inbox.sync_detailed(client=client)).results
+    assert conversation.appointment.id == booked.id
+    assert conversation.last_message.id == sent.id
+    assert conversation.other_participant.id == professional.id
+    assert conversation.unread == 0
+    assert conversation.is_open is True
+    as_professional = api.AuthenticatedClient(
+        base_url=live_server.base_url,
+        token=professional.token,
+        prefix="Token",
+        raise_on_unexpected_status=True,
+    )
+    request.addfinalizer(as_professional.get_httpx_client().close)
+    theirs = ok(inbox.sync_detailed(client=as_professional)).results
+    row = next(item for item in theirs if item.appointment.id == booked.id)
+    assert row.other_participant.id == registered.user.id
+    assert row.other_participant.name == "Carla Quispe"
+    assert row.unread == 1
+
     cancelled = ok(
         operation(api, "appointments", "scheduling_appointments_cancel").sync_detailed(
             booked.id,

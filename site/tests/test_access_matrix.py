@@ -400,6 +400,8 @@ MATRIX: list[Case] = [
     ),
     # A socket ticket is the signed-in user's own: anyone signed in may ask for one.
     Case("post", "api/chat/ticket/", signed_in(201)),
+    # Everyone signed in has an inbox; what is in it is checked below, actor by actor.
+    Case("get", "api/chat/conversations/", signed_in(200)),
     # --- site ----------------------------------------------------------------------------------
     Case("get", "api/schema/", EVERYONE),
     Case("get", "api/docs/", EVERYONE),
@@ -711,3 +713,23 @@ def test_admin_deleting_a_user_with_history_deactivates_and_keeps_it(world, api_
     login = api_client_for(None).post("/api/auth/login/", login_body(world, "patient"))
     assert login.status_code == 400
     assert "token" not in login.data
+
+
+@pytest.mark.parametrize(
+    "actor, sees_the_chat",
+    [
+        ("patient", True),
+        ("professional", True),
+        ("other_patient", False),
+        ("other_professional", False),
+        ("admin", False),
+    ],
+)
+def test_the_inbox_holds_only_chats_one_takes_part_in(world, api_client_for, actor, sees_the_chat):
+    response = api_client_for(world.user(actor)).get("/api/chat/conversations/")
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [row["last_message"]["id"] for row in rows] == (
+        [world.message.pk] if sees_the_chat else []
+    )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from psico_core.payloads import DatabaseIdField, InputSerializer
 from psico_core.query import QueryParametersSerializer
+from psico_scheduling.serializers import AppointmentSerializer
 from rest_framework import serializers
 
 from .models import ChatMessage
-from .selectors import chat_display_name
+from .selectors import chat_display_name, chat_is_open
 
 
 class ChatUserSerializer(serializers.Serializer):
@@ -75,3 +77,56 @@ class ChatTicketSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(
         read_only=True, help_text=_("Seconds until the ticket expires.")
     )
+
+
+class ChatParticipantSerializer(ChatUserSerializer):
+    """The other side of a conversation: id, display name and picture, nothing private."""
+
+    profile_picture = serializers.ImageField(read_only=True, allow_null=True)
+
+
+class ChatConversationAppointmentSerializer(AppointmentSerializer):
+    """When the appointment is, as the appointment list shows it, and its status."""
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [
+            "id",
+            "appointment_date",
+            "start_time",
+            "end_time",
+            "start",
+            "end",
+            "time_zone",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class ChatConversationSerializer(serializers.Serializer):
+    """One conversation of your inbox: an appointment's chat, as you see it."""
+
+    # "You" is context["user"].
+    appointment = ChatConversationAppointmentSerializer(source="*", read_only=True)
+    other_participant = serializers.SerializerMethodField()
+    last_message = ChatMessageSerializer(read_only=True)
+    unread = serializers.IntegerField(
+        read_only=True,
+        help_text=_("Messages the other participant sent that you have not read yet."),
+    )
+    is_open = serializers.SerializerMethodField(
+        help_text=_(
+            "Whether the chat takes new messages now (it closes when the appointment is "
+            "cancelled, or some days after the session); a closed chat stays readable."
+        )
+    )
+
+    @extend_schema_field(ChatParticipantSerializer)
+    def get_other_participant(self, appointment) -> dict:
+        user = self.context["user"]
+        other = (
+            appointment.psychologist if appointment.patient_id == user.pk else appointment.patient
+        )
+        return ChatParticipantSerializer(other, context=self.context).data
+
+    def get_is_open(self, appointment) -> bool:
+        return chat_is_open(appointment=appointment)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import ChatMessageListCreateView, ChatTicketCreateView
+from .views import ChatConversationListView, ChatMessageListCreateView, ChatTicketCreateView
 
 app_name = "psico_chat"
 
@@ -11,4 +11,5 @@ urlpatterns = [
         name="messages",
     ),
     path("ticket/", ChatTicketCreateView.as_view(), name="ticket"),
+    path("conversations/", ChatConversationListView.as_view(), name="conversations"),
 ]

@@ -6,13 +6,19 @@ from psico_core.schema import SERVICE_REFUSAL
 from psico_scheduling.selectors import appointment_for_participant
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .conf import chat_settings
-from .selectors import chat_messages_page
+from .selectors import (
+    chat_conversations,
+    chat_conversations_with_last_message,
+    chat_messages_page,
+)
 from .serializers import (
+    ChatConversationSerializer,
     ChatMessageCreateSerializer,
     ChatMessageCursorSerializer,
     ChatMessagePageSerializer,
@@ -124,3 +130,46 @@ class ChatTicketCreateView(APIView):
         ticket = ticket_issue(user=request.user)
         payload = {"ticket": ticket, "expires_in": chat_settings.TICKET_TTL_SECONDS}
         return Response(ChatTicketSerializer(payload).data, status=status.HTTP_201_CREATED)
+
+
+class ChatConversationListView(ListAPIView):
+    """Your inbox: the chats of the appointments you take part in, newest first.
+
+    A conversation is an appointment of which you are the patient or the professional and
+    whose chat has at least one message (an appointment nobody has written about yet is not a
+    conversation; the appointment list has those). Cancelled appointments and finished
+    sessions stay in: their chat can no longer take messages (`is_open` is false) but its
+    history is still yours to read. Conversations are ordered by their last message, newest
+    first (by message id, which grows with time).
+
+    Each one gives the `appointment` (its local date and times, as the appointment list shows
+    them, and its status), the `other_participant` (id, display name and profile picture;
+    nothing private), the `last_message` (the same fields as the message list) and `unread`:
+    how many messages the other participant sent that you have not marked read (the socket's
+    `read` frame). Paginated with `?page=`; the page size is the site's.
+
+    Clinic admins take part in no appointment's chat (they may not read its messages either),
+    so their inbox is empty.
+    """
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ChatConversationSerializer
+
+    def get_queryset(self):
+        return chat_conversations(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "user": self.request.user}
+
+    @extend_schema(
+        operation_id="chat_conversations_list",
+        summary="Your chat inbox",
+        tags=["chat"],
+    )
+    def get(self, request, *args, **kwargs):
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        # A host without a pagination class gets the whole inbox, still in two queries.
+        conversations = chat_conversations_with_last_message(queryset if page is None else page)
+        data = self.get_serializer(conversations, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
