@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from psico_accounts.parsers import UnreadableJSON, json_loads_strict
 from psico_scheduling.selectors import appointment_is_participant
 
-from .broadcasting import chat_group_name
+from .broadcasting import chat_broadcast_async, chat_group_name
 from .conf import chat_settings
 from .selectors import (
     chat_appointment_get,
@@ -33,7 +33,7 @@ from .selectors import (
     chat_messages_page,
 )
 from .serializers import ChatMessageSerializer
-from .services import message_mark_read, message_send
+from .services import ReadRecorded, StoredMessage, message_read_record, message_store
 from .throttling import message_budget_take
 
 logger = logging.getLogger(__name__)
@@ -73,9 +73,20 @@ def _first_error(exc: ValidationError) -> tuple[str, list[str]]:
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """Live chat of one appointment between its patient and its professional.
 
-    Messages reach a socket in id order, each exactly once: the socket keeps the range of ids it
-    has delivered and reads anything newer from the database whenever the channel layer says a
-    message was stored. ``resume`` fills in what came before the connection.
+    Messages reach a socket in id order, each exactly once. The socket keeps the range of ids
+    it has delivered, ``(delivered_low, delivered_high]``. A ``chat.message`` event from the
+    channel layer carries the stored message and ``previous_id``, the id of the chat's message
+    stored just before it (see :func:`~psico_chat.services.message_store`):
+
+    - ``id <= delivered_high``: already delivered (the sender's own copy, or a message read
+      from the database on an earlier gap), skipped;
+    - ``previous_id == delivered_high``: the very next message of this chat, sent as it is,
+      with no database read;
+    - anything else (events of two processes overtaking each other in Redis, a lost event,
+      an event without the message): a gap, filled by reading every message newer than
+      ``delivered_high`` from the database, in id order.
+
+    ``resume`` fills in what came before the connection.
     """
 
     group_name: str | None = None
@@ -233,13 +244,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("rate_limited", _("Too many messages; wait a moment and try again."))
             return
         try:
-            await self._send_message(content["message"])
+            stored = await self._store_message(content["message"])
         except ValidationError as exc:
             await self._validation_error(exc)
             return
-        # The sender's own copy comes from the database, not from the layer, so it gets its id
-        # even when the broadcast fails.
-        await self._deliver_new()
+        # The sender's own copy does not wait for the layer, so it arrives (with its id) even
+        # when the broadcast fails; its echo from the layer is then skipped as delivered.
+        await self._deliver_event(stored.event)
+        # Here, in async code, once the write has committed: the database thread, which
+        # every socket of the process shares, never waits for Redis.
+        await chat_broadcast_async(appointment_id=self.appointment.pk, event=stored.event)
 
     async def _on_typing(self, content: dict[str, Any]) -> None:
         try:
@@ -261,9 +275,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("invalid_frame", _("A read frame needs a positive “message_id”."))
             return
         try:
-            await self._mark_read(message_id)
+            recorded = await self._record_read(message_id)
         except ValidationError as exc:
             await self._validation_error(exc)
+            return
+        if recorded.event is not None:
+            await chat_broadcast_async(appointment_id=self.appointment.pk, event=recorded.event)
 
     async def _on_history(self, content: dict[str, Any]) -> None:
         before, limit = content.get("before"), content.get("limit")
@@ -296,8 +313,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # Channel layer events -----------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        if event["id"] > self.delivered_high:
-            await self._deliver_new()
+        await self._deliver_event(event)
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["channel"] != self.channel_name:
@@ -312,6 +328,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     # Delivery -----------------------------------------------------------------------------
+
+    async def _deliver_event(self, event: dict[str, Any]) -> None:
+        """Deliver the message ``event`` announces, and any before it this socket lacks."""
+        if event["id"] <= self.delivered_high:
+            return
+        payload = event.get("message")
+        if isinstance(payload, dict) and event.get("previous_id") == self.delivered_high:
+            await self.send_json({"type": "chat.message", **payload})
+            self.delivered_high = event["id"]
+            return
+        await self._deliver_new()
 
     async def _deliver_new(self) -> int:
         """Send every stored message newer than what this socket delivered, in id order."""
@@ -371,12 +398,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return chat_latest_message_id(appointment_id=self.appointment.pk)
 
     @database_sync_to_async
-    def _send_message(self, text: str) -> None:
-        message_send(appointment=self.appointment, sender=self.user, content=text)
+    def _store_message(self, text: str) -> StoredMessage:
+        return message_store(appointment=self.appointment, sender=self.user, content=text)
 
     @database_sync_to_async
-    def _mark_read(self, message_id: int) -> None:
-        message_mark_read(appointment=self.appointment, reader=self.user, up_to_id=message_id)
+    def _record_read(self, message_id: int) -> ReadRecorded:
+        return message_read_record(
+            appointment=self.appointment, reader=self.user, up_to_id=message_id
+        )
 
     @database_sync_to_async
     def _messages_between(self, after: int, up_to: int | None) -> list[dict[str, Any]]:
