@@ -51,6 +51,12 @@ _MAX_ID = 2**63 - 1
 # Messages read from the database per query when replaying or catching up.
 _CHUNK = 100
 
+# How long a message that arrived ahead of its predecessor waits for the predecessor's event
+# (normally on its way from another server process) before the gap is read from the database.
+GAP_WAIT_SECONDS = 0.25
+# Most such messages held per socket; one more and the gap is read from the database at once.
+_MAX_WAITING = 64
+
 
 def _language_from_scope(scope) -> str:
     request = HttpRequest()
@@ -82,8 +88,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
       from the database on an earlier gap), skipped;
     - ``previous_id == delivered_high``: the very next message of this chat, sent as it is,
       with no database read;
-    - anything else (events of two processes overtaking each other in Redis, a lost event,
-      an event without the message): a gap, filled by reading every message newer than
+    - ``previous_id`` beyond ``delivered_high``: the message is held until the event of its
+      predecessor comes (two processes' events overtake each other in Redis), at most
+      ``GAP_WAIT_SECONDS``; then, or at once for an event without the message (a server of
+      an earlier version), the gap is filled by reading every message newer than
       ``delivered_high`` from the database, in id order.
 
     ``resume`` fills in what came before the connection.
@@ -100,7 +108,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.base_send = send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self._layer_lost = False
-        sources = [receive]
+        # Timers of this socket (see _deliver_event) speak through this queue, so that their
+        # work is dispatched in turn with the client's frames and the layer's events.
+        self._own_events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._gap_timer: asyncio.TimerHandle | None = None
+        # Events that arrived ahead of their predecessor, by their ``previous_id``.
+        self._waiting: dict[int, dict[str, Any]] = {}
+        sources = [receive, self._own_events.get]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
@@ -182,6 +196,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
+        if self._gap_timer is not None:
+            self._gap_timer.cancel()
         if self.group_name is None:
             return
         try:
@@ -327,18 +343,46 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_layer_lost(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
+    async def chat_gap_timeout(self, event: dict[str, Any]) -> None:
+        self._gap_timer = None
+        if self._waiting:
+            await self._deliver_new()
+
     # Delivery -----------------------------------------------------------------------------
 
     async def _deliver_event(self, event: dict[str, Any]) -> None:
-        """Deliver the message ``event`` announces, and any before it this socket lacks."""
+        """Deliver the message ``event`` announces, in order, once (see the class docstring).
+
+        An event ahead of its predecessor waits, up to ``GAP_WAIT_SECONDS``, for the
+        predecessor's event, which is usually already queued behind it (two server
+        processes' broadcasts overtake each other in Redis, and the sender's own copy is
+        ready before the layer has handed over the message just before it). If the gap is
+        still open then, it is read from the database, as it is at once for an event
+        without the message.
+        """
         if event["id"] <= self.delivered_high:
             return
-        payload = event.get("message")
-        if isinstance(payload, dict) and event.get("previous_id") == self.delivered_high:
-            await self.send_json({"type": "chat.message", **payload})
-            self.delivered_high = event["id"]
+        if not isinstance(event.get("message"), dict) or len(self._waiting) >= _MAX_WAITING:
+            await self._deliver_new()
             return
-        await self._deliver_new()
+        self._waiting[event["previous_id"]] = event
+        await self._send_waiting()
+        if self._waiting and self._gap_timer is None:
+            self._gap_timer = asyncio.get_running_loop().call_later(
+                GAP_WAIT_SECONDS, self._own_events.put_nowait, {"type": "chat.gap_timeout"}
+            )
+
+    async def _send_waiting(self) -> None:
+        """Send the waiting messages that now follow on, and forget those already delivered."""
+        while (event := self._waiting.pop(self.delivered_high, None)) is not None:
+            await self.send_json({"type": "chat.message", **event["message"]})
+            self.delivered_high = event["id"]
+        stale = [key for key, event in self._waiting.items() if event["id"] <= self.delivered_high]
+        for key in stale:
+            del self._waiting[key]
+        if not self._waiting and self._gap_timer is not None:
+            self._gap_timer.cancel()
+            self._gap_timer = None
 
     async def _deliver_new(self) -> int:
         """Send every stored message newer than what this socket delivered, in id order."""
@@ -350,7 +394,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered_high = payload["id"]
             sent += len(payloads)
             if len(payloads) < _CHUNK:
-                return sent
+                break
+        await self._send_waiting()
+        return sent
 
     async def _deliver_range(self, *, after: int, up_to: int) -> int:
         sent = 0
