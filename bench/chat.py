@@ -15,13 +15,15 @@ side by side with their ratio. Every wait is bounded; the script stops its serve
 
 Environment: ``DATABASE_URL`` (PostgreSQL; default postgres://postgres@127.0.0.1:5432/h_bench,
 the run uses a fresh ``h_bench_chat`` beside it) and ``REDIS_URL`` (default
-redis://127.0.0.1:6379/5).
+redis://127.0.0.1:6379/5). The chat's servers run with the database connection pool
+(``DATABASE_POOL=1``) unless ``DATABASE_POOL=0`` is set.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -236,7 +238,11 @@ def main() -> int:
         )
         patient_token = Token.objects.create(user=patient).key
         professional_token = Token.objects.create(user=professional).key
-        env = harness.site_environment(DJANGO_SETTINGS_MODULE="bench.chat_site_settings")
+        # The database connection pool on, as a deployment should run (see bench/README.md).
+        env = harness.site_environment(
+            DJANGO_SETTINGS_MODULE="bench.chat_site_settings",
+            DATABASE_POOL=os.environ.get("DATABASE_POOL", "1"),
+        )
         # The servers must be able to read what this process wrote, and the database must be
         # droppable afterwards: nothing of ours stays open meanwhile.
         connections.close_all()

@@ -94,6 +94,9 @@ class UvicornServer:
                 # Access lines for every request would measure the terminal, not the server.
                 "--log-level",
                 "warning",
+                # As the Procfile serves: no per-message deflate on WebSockets.
+                "--ws-per-message-deflate",
+                "false",
             ]
             self.process = subprocess.Popen(
                 command,

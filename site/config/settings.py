@@ -176,7 +176,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis waits for a socket's next event with a 5-second BZPOPMIN, and
+            # redis-py (8.x) gives every read a 5-second socket timeout by default: a busy
+            # process reads the empty answer just too late, and an idle chat socket closes
+            # with 1013. The read may take longer than the command blocks.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10}]},
         }
     }
 else:

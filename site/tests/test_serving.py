@@ -63,6 +63,9 @@ def test_uvicorn_serves_the_site_with_production_settings(server):
     ws_url = f"ws://127.0.0.1:{server.port}/ws/chat/1/?token={TOKEN}"
     try:
         with connect(ws_url, origin=server.url, open_timeout=30) as socket:
+            # No per-message deflate (the Procfile turns it off): its zlib state costs about
+            # 50 KiB per open socket, for chat frames of a few hundred bytes.
+            assert "Sec-WebSocket-Extensions" not in socket.response.headers
             socket.recv(timeout=30)
     except (InvalidStatus, WebSocketException, TimeoutError):
         pass  # An unknown token is refused; what matters here is what the log keeps.

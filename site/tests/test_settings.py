@@ -124,7 +124,9 @@ def test_redis_url_selects_the_redis_channel_layer(load_settings):
     assert settings["CHANNEL_LAYERS"] == {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://redis.internal:6380/3"]},
+            "CONFIG": {
+                "hosts": [{"address": "redis://redis.internal:6380/3", "socket_timeout": 10}]
+            },
         }
     }
 

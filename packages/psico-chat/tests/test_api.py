@@ -154,11 +154,14 @@ def test_a_post_is_broadcast_after_commit(
     event = async_to_sync(layer.receive)(channel)
 
     assert len(callbacks) == 1
+    # The event carries the stored message, as the socket sends it, and its predecessor.
     assert event == {
         "type": "chat.message",
         "id": response.json()["id"],
         "appointment": appointment.pk,
         "sender": appointment.psychologist.pk,
+        "previous_id": 0,
+        "message": response.json(),
     }
 
 

@@ -9,7 +9,9 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.utils import timezone
 from psico_accounts.testing.factories import AdminFactory, PatientFactory
+from psico_chat.broadcasting import chat_broadcast_async
 from psico_chat.models import ChatMessage
+from psico_chat.services import message_store
 from psico_chat.testing.factories import ChatMessageFactory
 from psico_scheduling.models import Appointment, AppointmentStatus
 from psico_scheduling.testing.factories import AppointmentFactory
@@ -335,6 +337,80 @@ async def test_messages_stored_while_away_come_back_on_resume(open_socket, appoi
 
     assert [m["id"] for m in replayed] == missed
     assert done["count"] == 3
+
+
+# Delivery from channel-layer events ----------------------------------------------------------
+
+store_quietly = database_sync_to_async(
+    lambda appointment, sender, text: message_store(
+        appointment=appointment, sender=sender, content=text
+    )
+)
+
+
+async def test_an_event_that_follows_the_last_delivered_message_is_sent_as_it_is(
+    open_socket, appointment
+):
+    patient = await open_socket(appointment.pk, user=appointment.patient)
+    stored = await store_quietly(appointment, appointment.psychologist, "Hola")
+    # Gone from the database: only the event itself can still deliver it.
+    await database_sync_to_async(stored.message.delete)()
+
+    await chat_broadcast_async(appointment_id=appointment.pk, event=stored.event)
+    frame = await next_frame(patient)
+
+    assert frame == {"type": "chat.message", **stored.event["message"]}
+    assert frame["message"] == "Hola" and frame["id"] == stored.event["id"]
+
+
+async def test_events_that_overtake_each_other_arrive_in_order_and_once(open_socket, appointment):
+    # Two server processes broadcast through Redis independently: the later message's event
+    # can reach a socket first.
+    patient = await open_socket(appointment.pk, user=appointment.patient)
+    first = await store_quietly(appointment, appointment.psychologist, "Primero")
+    second = await store_quietly(appointment, appointment.patient, "Segundo")
+    # Put in order from the events alone, without reading the database.
+    await database_sync_to_async(ChatMessage.objects.all().delete)()
+
+    for stored in (second, first, second):
+        await chat_broadcast_async(appointment_id=appointment.pk, event=stored.event)
+    frames = [await next_frame(patient) for _ in range(2)]
+
+    assert second.event["previous_id"] == first.event["id"]
+    assert [(f["id"], f["message"]) for f in frames] == [
+        (first.message.pk, "Primero"),
+        (second.message.pk, "Segundo"),
+    ]
+    assert await patient.receive_nothing(timeout=0.3)
+
+
+async def test_a_lost_event_is_filled_in_from_the_database(open_socket, appointment):
+    patient = await open_socket(appointment.pk, user=appointment.patient)
+    professional = await open_socket(appointment.pk, user=appointment.psychologist)
+    never_announced = await store_quietly(appointment, appointment.psychologist, "Perdido")
+
+    await professional.send_json_to({"type": "chat.message", "message": "En vivo"})
+    sent = [await next_frame(professional) for _ in range(2)]
+    received = [await next_frame(patient) for _ in range(2)]
+
+    # The sender's socket fills the gap too, before its own copy.
+    expected = [(never_announced.message.pk, "Perdido"), (sent[1]["id"], "En vivo")]
+    assert [(f["id"], f["message"]) for f in sent] == expected
+    assert [(f["id"], f["message"]) for f in received] == expected
+    assert await patient.receive_nothing(timeout=0.3)
+    assert await professional.receive_nothing(timeout=0.1)
+
+
+async def test_an_event_without_the_message_is_read_from_the_database(open_socket, appointment):
+    # The event's shape before it carried the message (a server of the previous version).
+    patient = await open_socket(appointment.pk, user=appointment.patient)
+    stored = await store_quietly(appointment, appointment.psychologist, "Hola")
+    bare = {key: stored.event[key] for key in ("type", "id", "appointment", "sender")}
+
+    await chat_broadcast_async(appointment_id=appointment.pk, event=bare)
+    frame = await next_frame(patient)
+
+    assert frame == {"type": "chat.message", **stored.event["message"]}
 
 
 # Bad frames and flooding --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from psico_accounts.testing.factories import AdminFactory, PatientFactory, ProfessionalFactory
 from psico_chat.models import ChatMessage
 from psico_chat.selectors import chat_is_open
-from psico_chat.services import message_mark_read, message_send
+from psico_chat.services import message_mark_read, message_send, message_store
 from psico_chat.testing.factories import ChatMessageFactory
 from psico_scheduling.models import AppointmentStatus
 from psico_scheduling.testing.factories import AppointmentFactory
@@ -41,6 +41,28 @@ def test_message_send_broadcasts_only_after_commit(appointment, django_capture_o
 
     assert ChatMessage.objects.filter(pk=message.pk).exists()
     assert len(callbacks) == 1
+
+
+def test_message_store_announces_the_message_and_its_predecessor_in_the_same_chat(
+    appointment, django_capture_on_commit_callbacks
+):
+    other = AppointmentFactory(status=AppointmentStatus.CONFIRMED)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = message_store(appointment=appointment, sender=appointment.patient, content="Uno")
+        elsewhere = message_store(appointment=other, sender=other.patient, content="Otro")
+        second = message_store(
+            appointment=appointment, sender=appointment.psychologist, content=" Dos "
+        )
+
+    assert callbacks == []  # the caller broadcasts
+    assert [first.event["previous_id"], elsewhere.event["previous_id"]] == [0, 0]
+    assert second.event["previous_id"] == first.message.pk
+    assert second.event["id"] == second.message.pk > elsewhere.message.pk
+    assert second.event["message"]["message"] == "Dos"
+    assert second.event["message"]["sender"] == {
+        "id": appointment.psychologist.pk,
+        "name": appointment.psychologist.get_full_name(),
+    }
 
 
 @pytest.mark.parametrize(

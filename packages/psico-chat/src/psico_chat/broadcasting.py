@@ -31,8 +31,8 @@ async def _group_send(layer, group: str, event: dict[str, Any]) -> None:
             await layer.group_send(group, event)
 
 
-def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:
-    """Send ``event`` to the appointment's sockets; from sync code only.
+async def chat_broadcast_async(*, appointment_id: int, event: dict[str, Any]) -> bool:
+    """Send ``event`` to the appointment's sockets; from async code, after the commit.
 
     A failure is logged and reported as False, never raised: the event always follows a
     committed write, and clients catch up on stored messages with ``resume``.
@@ -42,7 +42,7 @@ def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:
         logger.debug("No channel layer configured; %s not broadcast.", event["type"])
         return False
     try:
-        async_to_sync(_group_send)(layer, chat_group_name(appointment_id), event)
+        await _group_send(layer, chat_group_name(appointment_id), event)
     except Exception:
         logger.warning(
             "Could not broadcast %s to the chat of appointment %s; clients will get it on resume.",
@@ -52,3 +52,12 @@ def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:
         )
         return False
     return True
+
+
+def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:
+    """:func:`chat_broadcast_async` for sync code (REST views, services' ``on_commit``).
+
+    Never call it inside ``database_sync_to_async``: that thread serves every socket of the
+    process, and all of them would wait behind this Redis round trip.
+    """
+    return async_to_sync(chat_broadcast_async)(appointment_id=appointment_id, event=event)

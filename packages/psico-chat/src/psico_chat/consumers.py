@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from psico_core.parsers import UnreadableJSON, json_loads_strict
 from psico_scheduling.selectors import appointment_is_participant
 
-from .broadcasting import chat_group_name
+from .broadcasting import chat_broadcast_async, chat_group_name
 from .conf import chat_settings
 from .selectors import (
     chat_appointment_get,
@@ -34,7 +34,7 @@ from .selectors import (
     chat_messages_page,
 )
 from .serializers import ChatMessageSerializer
-from .services import message_mark_read, message_send
+from .services import ReadRecorded, StoredMessage, message_read_record, message_store
 from .throttling import message_budget_take
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,12 @@ _MAX_ID = 2**63 - 1
 
 # Messages read from the database per query when replaying or catching up.
 _CHUNK = 100
+
+# How long a message that arrived ahead of its predecessor waits for the predecessor's event
+# (normally on its way from another server process) before the gap is read from the database.
+GAP_WAIT_SECONDS = 0.25
+# Most such messages held per socket; one more and the gap is read from the database at once.
+_MAX_WAITING = 64
 
 
 def _language_from_scope(scope) -> str:
@@ -74,9 +80,22 @@ def _first_error(exc: ValidationError) -> tuple[str, list[str]]:
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """Live chat of one appointment between its patient and its professional.
 
-    Messages reach a socket in id order, each exactly once: the socket keeps the range of ids it
-    has delivered and reads anything newer from the database whenever the channel layer says a
-    message was stored. ``resume`` fills in what came before the connection.
+    Messages reach a socket in id order, each exactly once. The socket keeps the range of ids
+    it has delivered, ``(delivered_low, delivered_high]``. A ``chat.message`` event from the
+    channel layer carries the stored message and ``previous_id``, the id of the chat's message
+    stored just before it (see :func:`~psico_chat.services.message_store`):
+
+    - ``id <= delivered_high``: already delivered (the sender's own copy, or a message read
+      from the database on an earlier gap), skipped;
+    - ``previous_id == delivered_high``: the very next message of this chat, sent as it is,
+      with no database read;
+    - ``previous_id`` beyond ``delivered_high``: the message is held until the event of its
+      predecessor comes (two processes' events overtake each other in Redis), at most
+      ``GAP_WAIT_SECONDS``; then, or at once for an event without the message (a server of
+      an earlier version), the gap is filled by reading every message newer than
+      ``delivered_high`` from the database, in id order.
+
+    ``resume`` fills in what came before the connection.
     """
 
     group_name: str | None = None
@@ -91,7 +110,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # None when no layer is configured; types-channels declares it always present.
         self.channel_layer = get_channel_layer(self.channel_layer_alias)  # type: ignore[assignment]
         self._layer_lost = False
-        sources = [receive]
+        # Timers of this socket (see _deliver_event) speak through this queue, so that their
+        # work is dispatched in turn with the client's frames and the layer's events.
+        self._own_events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._gap_timer: asyncio.TimerHandle | None = None
+        # Events that arrived ahead of their predecessor, by their ``previous_id``.
+        self._waiting: dict[int, dict[str, Any]] = {}
+        sources = [receive, self._own_events.get]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             # A layer's messages, not the client's ASGI events (as types-channels has it).
@@ -176,6 +201,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
+        if self._gap_timer is not None:
+            self._gap_timer.cancel()
         if self.group_name is None:
             return
         try:
@@ -238,13 +265,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("rate_limited", _("Too many messages; wait a moment and try again."))
             return
         try:
-            await self._send_message(content["message"])
+            stored = await self._store_message(content["message"])
         except ValidationError as exc:
             await self._validation_error(exc)
             return
-        # The sender's own copy comes from the database, not from the layer, so it gets its id
-        # even when the broadcast fails.
-        await self._deliver_new()
+        # The sender's own copy does not wait for the layer, so it arrives (with its id) even
+        # when the broadcast fails; its echo from the layer is then skipped as delivered.
+        await self._deliver_event(stored.event)
+        # Here, in async code, once the write has committed: the database thread, which
+        # every socket of the process shares, never waits for Redis.
+        await chat_broadcast_async(appointment_id=self.appointment.pk, event=stored.event)
 
     async def _on_typing(self, content: dict[str, Any]) -> None:
         try:
@@ -268,9 +298,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("invalid_frame", _("A read frame needs a positive “message_id”."))
             return
         try:
-            await self._mark_read(message_id)
+            recorded = await self._record_read(message_id)
         except ValidationError as exc:
             await self._validation_error(exc)
+            return
+        if recorded.event is not None:
+            await chat_broadcast_async(appointment_id=self.appointment.pk, event=recorded.event)
 
     async def _on_history(self, content: dict[str, Any]) -> None:
         before, limit = content.get("before"), content.get("limit")
@@ -303,8 +336,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # Channel layer events -----------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        if event["id"] > self.delivered_high:
-            await self._deliver_new()
+        await self._deliver_event(event)
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["channel"] != self.channel_name:
@@ -318,7 +350,46 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_layer_lost(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
+    async def chat_gap_timeout(self, event: dict[str, Any]) -> None:
+        self._gap_timer = None
+        if self._waiting:
+            await self._deliver_new()
+
     # Delivery -----------------------------------------------------------------------------
+
+    async def _deliver_event(self, event: dict[str, Any]) -> None:
+        """Deliver the message ``event`` announces, in order, once (see the class docstring).
+
+        An event ahead of its predecessor waits, up to ``GAP_WAIT_SECONDS``, for the
+        predecessor's event, which is usually already queued behind it (two server
+        processes' broadcasts overtake each other in Redis, and the sender's own copy is
+        ready before the layer has handed over the message just before it). If the gap is
+        still open then, it is read from the database, as it is at once for an event
+        without the message.
+        """
+        if event["id"] <= self.delivered_high:
+            return
+        if not isinstance(event.get("message"), dict) or len(self._waiting) >= _MAX_WAITING:
+            await self._deliver_new()
+            return
+        self._waiting[event["previous_id"]] = event
+        await self._send_waiting()
+        if self._waiting and self._gap_timer is None:
+            self._gap_timer = asyncio.get_running_loop().call_later(
+                GAP_WAIT_SECONDS, self._own_events.put_nowait, {"type": "chat.gap_timeout"}
+            )
+
+    async def _send_waiting(self) -> None:
+        """Send the waiting messages that now follow on, and forget those already delivered."""
+        while (event := self._waiting.pop(self.delivered_high, None)) is not None:
+            await self.send_json({"type": "chat.message", **event["message"]})
+            self.delivered_high = event["id"]
+        stale = [key for key, event in self._waiting.items() if event["id"] <= self.delivered_high]
+        for key in stale:
+            del self._waiting[key]
+        if not self._waiting and self._gap_timer is not None:
+            self._gap_timer.cancel()
+            self._gap_timer = None
 
     async def _deliver_new(self) -> int:
         """Send every stored message newer than what this socket delivered, in id order."""
@@ -330,7 +401,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered_high = payload["id"]
             sent += len(payloads)
             if len(payloads) < _CHUNK:
-                return sent
+                break
+        await self._send_waiting()
+        return sent
 
     async def _deliver_range(self, *, after: int, up_to: int) -> int:
         sent = 0
@@ -378,12 +451,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return chat_latest_message_id(appointment_id=self.appointment.pk)
 
     @database_sync_to_async
-    def _send_message(self, text: str) -> None:
-        message_send(appointment=self.appointment, sender=self.user, content=text)
+    def _store_message(self, text: str) -> StoredMessage:
+        return message_store(appointment=self.appointment, sender=self.user, content=text)
 
     @database_sync_to_async
-    def _mark_read(self, message_id: int) -> None:
-        message_mark_read(appointment=self.appointment, reader=self.user, up_to_id=message_id)
+    def _record_read(self, message_id: int) -> ReadRecorded:
+        return message_read_record(
+            appointment=self.appointment, reader=self.user, up_to_id=message_id
+        )
 
     @database_sync_to_async
     def _messages_between(self, after: int, up_to: int | None) -> list[dict[str, Any]]:

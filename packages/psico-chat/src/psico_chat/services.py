@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +16,8 @@ from psico_scheduling.selectors import appointment_is_participant
 from .broadcasting import chat_broadcast
 from .conf import chat_settings
 from .models import ChatMessage
-from .selectors import chat_display_name, chat_is_open
+from .selectors import chat_display_name, chat_is_open, chat_latest_message_id
+from .serializers import ChatMessageSerializer
 
 
 def _require_participant(*, appointment: Appointment, user) -> None:
@@ -63,6 +65,49 @@ def _clean_content(content) -> str:
     return text
 
 
+class StoredMessage(NamedTuple):
+    """A message just stored, and the ``chat.message`` event announcing it after commit."""
+
+    message: ChatMessage
+    event: dict[str, Any]
+
+
+def message_store(*, appointment: Appointment, sender, content: str) -> StoredMessage:
+    """Store a message from ``sender`` in the appointment's chat, without broadcasting it.
+
+    For async callers (the chat socket), which broadcast ``event`` themselves with
+    :func:`~psico_chat.broadcasting.chat_broadcast_async` once this has returned (and so
+    committed); sync callers use :func:`message_send`. Raises like :func:`message_send`.
+
+    The event carries the stored message as the socket sends it (``message``) and
+    ``previous_id``, the id of the message stored just before it in the same chat (0 for the
+    first). Locking the appointment row serialises the writers of one chat: the id of the
+    newest message, read after the lock is held, is the predecessor for good, and every later
+    message of the chat gets a greater id. A socket whose last delivered id equals
+    ``previous_id`` can send the event's message as it is, in order, with nothing skipped.
+    The read is a statement of its own on purpose: under READ COMMITTED (Django's default on
+    PostgreSQL) each statement sees what was committed when it starts, so it sees the message
+    of the writer that held the lock before us; a subquery of the locking SELECT would not.
+    """
+    _require_participant(appointment=appointment, user=sender)
+    text = _clean_content(content)
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not chat_is_open(appointment=current):
+            raise ValidationError(_("The chat of this appointment is closed."), code="chat_closed")
+        previous_id = chat_latest_message_id(appointment_id=current.pk)
+        message = ChatMessage.objects.create(appointment=current, sender=sender, content=text)
+    event = {
+        "type": "chat.message",
+        "id": message.pk,
+        "appointment": current.pk,
+        "sender": sender.pk,
+        "previous_id": previous_id,
+        "message": _plain(ChatMessageSerializer(message).data),
+    }
+    return StoredMessage(message, event)
+
+
 def message_send(*, appointment: Appointment, sender, content: str) -> ChatMessage:
     """Store a message from ``sender`` in the appointment's chat, then broadcast it.
 
@@ -72,36 +117,31 @@ def message_send(*, appointment: Appointment, sender, content: str) -> ChatMessa
     when the content is empty, too long or not text, or the chat is closed (see
     ``chat_is_open``).
     """
-    _require_participant(appointment=appointment, user=sender)
-    text = _clean_content(content)
-    with transaction.atomic():
-        # Locking the appointment serialises the writers of one chat, so its message ids
-        # become visible in increasing order: that is what makes an id a lossless cursor.
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if not chat_is_open(appointment=current):
-            raise ValidationError(_("The chat of this appointment is closed."), code="chat_closed")
-        message = ChatMessage.objects.create(appointment=current, sender=sender, content=text)
-        transaction.on_commit(
-            partial(
-                chat_broadcast,
-                appointment_id=current.pk,
-                event={
-                    "type": "chat.message",
-                    "id": message.pk,
-                    "appointment": current.pk,
-                    "sender": sender.pk,
-                },
-            )
-        )
-    return message
+    stored = message_store(appointment=appointment, sender=sender, content=content)
+    # Inside an outer transaction, after its commit; otherwise now (the message is committed).
+    transaction.on_commit(
+        partial(chat_broadcast, appointment_id=appointment.pk, event=stored.event)
+    )
+    return stored.message
 
 
-def message_mark_read(*, appointment: Appointment, reader, up_to_id: int) -> int:
-    """Mark as read, for ``reader``, every message up to ``up_to_id`` that the other one sent.
+def _plain(data) -> dict[str, Any]:
+    # DRF's ReturnDict/OrderedDict as plain dicts: what the channel layer serialises.
+    return {key: _plain(value) if isinstance(value, dict) else value for key, value in data.items()}
 
-    Returns how many messages changed; when some did, a ``read`` receipt is broadcast after
-    commit. Raises ``PermissionDenied`` when the reader is not a participant and
-    ``ValidationError`` when ``up_to_id`` is not a message of this appointment.
+
+class ReadRecorded(NamedTuple):
+    """How many messages a read marked, and the ``chat.read`` event (None if none changed)."""
+
+    changed: int
+    event: dict[str, Any] | None
+
+
+def message_read_record(*, appointment: Appointment, reader, up_to_id: int) -> ReadRecorded:
+    """:func:`message_mark_read` without the broadcast, for async callers (the chat socket).
+
+    They broadcast ``event``, when there is one, with
+    :func:`~psico_chat.broadcasting.chat_broadcast_async` once this has returned.
     """
     _require_participant(appointment=appointment, user=reader)
     messages = ChatMessage.objects.filter(appointment=appointment)
@@ -120,16 +160,26 @@ def message_mark_read(*, appointment: Appointment, reader, up_to_id: int) -> int
         .exclude(sender=reader)
         .update(read_at=timezone.now())
     )
-    if changed:
+    if not changed:
+        return ReadRecorded(0, None)
+    event = {
+        "type": "chat.read",
+        "message_id": up_to_id,
+        "user": {"id": reader.pk, "name": chat_display_name(reader)},
+    }
+    return ReadRecorded(changed, event)
+
+
+def message_mark_read(*, appointment: Appointment, reader, up_to_id: int) -> int:
+    """Mark as read, for ``reader``, every message up to ``up_to_id`` that the other one sent.
+
+    Returns how many messages changed; when some did, a ``read`` receipt is broadcast after
+    commit. Raises ``PermissionDenied`` when the reader is not a participant and
+    ``ValidationError`` when ``up_to_id`` is not a message of this appointment.
+    """
+    recorded = message_read_record(appointment=appointment, reader=reader, up_to_id=up_to_id)
+    if recorded.event is not None:
         transaction.on_commit(
-            partial(
-                chat_broadcast,
-                appointment_id=appointment.pk,
-                event={
-                    "type": "chat.read",
-                    "message_id": up_to_id,
-                    "user": {"id": reader.pk, "name": chat_display_name(reader)},
-                },
-            )
+            partial(chat_broadcast, appointment_id=appointment.pk, event=recorded.event)
         )
-    return changed
+    return recorded.changed
