@@ -83,7 +83,7 @@ async def test_the_chat_survives_a_redis_outage(server, private_redis, appointme
         async with asyncio_timeout(15):
             assert await close_code(refused) == TRY_AGAIN_LATER
 
-    # REST still stores the message, and fast: a refused connection costs no seconds.
+    # REST still stores the message, without waiting on the dead layer.
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         started = time.monotonic()
         response = await http.post(
@@ -93,7 +93,9 @@ async def test_the_chat_survives_a_redis_outage(server, private_redis, appointme
         )
         elapsed = time.monotonic() - started
     assert response.status_code == 201, response.text
-    assert elapsed < 2
+    # A guard against a hang (a store waiting on the dead layer), not a speed figure: the bound
+    # leaves room for a loaded machine.
+    assert elapsed < 10
 
     # Redis comes back on the same port: the very first socket works.
     private_redis.start()
