@@ -15,6 +15,9 @@ WRONG = {"email": "x@psico.bo", "password": "whatever"}
 RATE = 5
 ATTEMPTS = 30
 
+# Logins hash passwords: on a loaded CI machine one can take longer than httpx's 5 s default.
+LOADED_MACHINE_TIMEOUT = 30
+
 
 def serve(tmp_path, **env: str) -> Server:
     return Server(
@@ -55,7 +58,7 @@ def test_a_new_x_forwarded_for_on_every_attempt_is_still_throttled(server_factor
     server = server_factory(SECURE_SSL_REDIRECT="0")
     rotating = [f"198.51.100.{n}" for n in range(1, ATTEMPTS + 1)]
 
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=LOADED_MACHINE_TIMEOUT) as client:
         statuses = login_statuses(client, rotating)
 
     assert statuses[:RATE] == [400] * RATE
@@ -66,7 +69,9 @@ def test_a_trusted_proxy_names_the_client(server_factory):
     # The test client plays the proxy on 127.0.0.1 that terminates TLS.
     server = server_factory(FORWARDED_ALLOW_IPS="127.0.0.1")
 
-    with httpx.Client(base_url=server.url, headers={"X-Forwarded-Proto": "https"}) as client:
+    with httpx.Client(
+        base_url=server.url, headers={"X-Forwarded-Proto": "https"}, timeout=LOADED_MACHINE_TIMEOUT
+    ) as client:
         first = login_statuses(client, ["198.51.100.1"] * (RATE + 1))
         another = login_statuses(client, ["198.51.100.2"])
         # A client's own X-Forwarded-For comes first; the proxy appends the address it saw.

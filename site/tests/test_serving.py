@@ -39,7 +39,7 @@ def server(production_env):
 
 def test_uvicorn_serves_the_site_with_production_settings(server):
     https = {"X-Forwarded-Proto": "https"}
-    with httpx.Client(base_url=server.url, headers=https) as client:
+    with httpx.Client(base_url=server.url, headers=https, timeout=30) as client:
         health = client.get("/healthz", params={"token": TOKEN})
         assert health.status_code == 200
         assert health.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}

@@ -84,7 +84,7 @@ async def test_the_chat_survives_a_redis_outage(server, private_redis, appointme
             assert await close_code(refused) == TRY_AGAIN_LATER
 
     # REST still stores the message, without waiting on the dead layer.
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=30) as http:
         started = time.monotonic()
         response = await http.post(
             f"/api/chat/{appointment.pk}/messages/",
