@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
 import uuid
 
 import pytest
@@ -10,7 +13,7 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from psico_chat.models import ChatMessage
-from psico_chat.services import message_post, message_send
+from psico_chat.services import StoredMessage, message_post, message_send
 from psico_chat.testing.factories import ChatMessageFactory
 from psico_scheduling.models import AppointmentStatus
 from psico_scheduling.testing.factories import AppointmentFactory
@@ -364,3 +367,85 @@ async def test_a_frame_with_a_client_id_of_another_chat_gets_an_error_frame(
         "detail": "This client_id was already used for a message in another chat.",
     }
     assert await count_messages() == 1
+
+
+# Two sends at once (PostgreSQL: real row locks and a real unique index) ----------------------
+
+
+@pytest.fixture
+def postgresql(transactional_db):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("PSICO_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"PSICO_REQUIRE_SERVICES=1 but the database is {connection.vendor}.")
+    pytest.skip(f"Needs PostgreSQL: the database is {connection.vendor}.")
+
+
+def _wait_for_a_blocked_session() -> None:
+    from django.db import connection
+
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    pytest.fail("The second send never waited for the first one's transaction.")
+
+
+@pytest.mark.parametrize("chat", ["same", "other"])
+def test_two_sends_at_once_store_one_message(postgresql, appointment, chat):
+    from django.db import connection, transaction
+    from psico_chat.services import message_store
+
+    second_chat = appointment if chat == "same" else AppointmentFactory(patient=appointment.patient)
+    first_stored = threading.Event()
+    finish_first = threading.Event()
+    results: dict[str, object] = {}
+
+    def send(name: str, target, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                results[name] = message_store(
+                    appointment=target,
+                    sender=appointment.patient,
+                    content=name,
+                    client_id=CLIENT_ID,
+                )
+                if hold:
+                    first_stored.set()
+                    finish_first.wait(30)
+        except ValidationError as exc:
+            results[name] = exc
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=send, args=("first", appointment, True))
+    second = threading.Thread(target=send, args=("second", second_chat, False))
+    first.start()
+    assert first_stored.wait(30)
+    # The first send's transaction is still open: the second waits for it (on the
+    # appointment's lock in one chat, on the unique index across chats).
+    second.start()
+    _wait_for_a_blocked_session()
+    finish_first.set()
+    first.join(30)
+    second.join(30)
+
+    stored = results["first"]
+    assert isinstance(stored, StoredMessage) and stored.created
+    assert list(ChatMessage.objects.values_list("id", flat=True)) == [stored.message.pk]
+    if chat == "same":
+        repeat = results["second"]
+        assert isinstance(repeat, StoredMessage) and not repeat.created
+        assert repeat.message.pk == stored.message.pk
+    else:
+        refused = results["second"]
+        assert isinstance(refused, ValidationError)
+        assert [error.code for error in refused.error_dict["client_id"]] == ["client_id_reused"]
