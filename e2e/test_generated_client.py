@@ -146,14 +146,16 @@ def test_a_patient_books_and_cancels_with_the_generated_client(api, live_server,
     )
     assert booked.id in {item.id for item in mine.results}
 
-    sent = ok(
-        operation(api, "chat", "chat_messages_create").sync_detailed(
-            booked.id,
-            client=client,
-            body=model(api, "ChatMessageCreateRequest")(message="Hola, ¿confirmamos?"),
-        ),
-        HTTPStatus.CREATED,
+    # With a client_id, sending again (as after a dropped connection) stores nothing: 200 with
+    # the message stored the first time.
+    send = operation(api, "chat", "chat_messages_create")
+    pending = model(api, "ChatMessageCreateRequest")(
+        message="Hola, ¿confirmamos?", client_id=uuid.uuid4()
     )
+    sent = ok(send.sync_detailed(booked.id, client=client, body=pending), HTTPStatus.CREATED)
+    resent = ok(send.sync_detailed(booked.id, client=client, body=pending), HTTPStatus.OK)
+    assert sent.client_id == resent.client_id == pending.client_id
+    assert resent.id == sent.id
 
     # The inbox: one's own message is read; the professional has it unread.
     inbox = operation(api, "chat", "chat_conversations_list")

@@ -692,6 +692,63 @@ def test_chat_sender_is_always_the_signed_in_user(world, api_client_for):
     assert stored.appointment == world.appointment
 
 
+def test_a_client_id_never_answers_with_another_users_message(world, api_client_for):
+    # client_id is scoped to its sender: the same UUID from anyone else is their own message,
+    # so it can never be used to read a message of someone else (or of another chat).
+    from psico_chat.models import ChatMessage
+    from psico_scheduling.testing.factories import AppointmentFactory
+
+    client_id = "0b9f6c2e-3d4a-4f5b-9c8d-7e6f5a4b3c2d"
+    url = f"/api/chat/{world.appointment.pk}/messages/"
+    body = {"message": "Mensaje", "client_id": client_id}
+    first = api_client_for(world.users["patient"]).post(url, body, format="json")
+    other_chat = AppointmentFactory(
+        patient=world.users["other_patient"], psychologist=world.users["professional"]
+    )
+
+    answers = [
+        api_client_for(world.users["professional"]).post(url, body, format="json"),
+        api_client_for(world.users["other_patient"]).post(
+            f"/api/chat/{other_chat.pk}/messages/", body, format="json"
+        ),
+        api_client_for(world.users["other_patient"]).post(url, body, format="json"),
+    ]
+
+    assert first.status_code == 201, first.data
+    assert [answer.status_code for answer in answers] == [201, 201, 404]
+    assert [answer.data["sender"]["id"] for answer in answers[:2]] == [
+        world.users["professional"].pk,
+        world.users["other_patient"].pk,
+    ]
+    assert ChatMessage.objects.filter(client_id=client_id).count() == 3
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    ["x" * 20_000, "١" * 8 + "-1111-1111-1111-" + "1" * 12, 7, {"a": [{"b": 1}]}, ""],
+    ids=["20000-chars", "unicode-digits", "integer", "nested", "empty"],
+)
+@pytest.mark.parametrize(
+    "actor, expected", [("patient", 400), ("other_patient", 404), ("admin", 404)]
+)
+def test_a_hostile_client_id_is_refused_after_the_access_check(
+    world, api_client_for, client_id, actor, expected
+):
+    from psico_chat.models import ChatMessage
+
+    before = ChatMessage.objects.count()
+    response = api_client_for(world.users[actor]).post(
+        f"/api/chat/{world.appointment.pk}/messages/",
+        {"message": "Mensaje", "client_id": client_id},
+        format="json",
+    )
+
+    assert response.status_code == expected, response.data
+    if expected == 400:
+        assert list(response.data) == ["client_id"]
+    assert ChatMessage.objects.count() == before
+
+
 def test_admin_deleting_a_user_with_history_deactivates_and_keeps_it(world, api_client_for):
     from psico_chat.models import ChatMessage
     from psico_scheduling.models import Appointment

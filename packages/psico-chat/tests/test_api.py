@@ -69,7 +69,16 @@ def test_the_list_is_the_newest_page_oldest_first(
     assert [m["id"] for m in body["results"]] == five_messages[2:]
     assert body["has_more"] is True
     first = body["results"][0]
-    assert set(first) == {"id", "appointment", "sender", "message", "created_at", "read_at"}
+    assert set(first) == {
+        "id",
+        "appointment",
+        "sender",
+        "message",
+        "created_at",
+        "read_at",
+        "client_id",
+    }
+    assert first["client_id"] is None
     assert first["sender"] == {
         "id": appointment.patient.pk,
         "name": appointment.patient.get_full_name(),

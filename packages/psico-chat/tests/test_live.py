@@ -6,6 +6,7 @@ Skipped unless REDIS_URL is set and the database is PostgreSQL; with PSICO_REQUI
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -250,3 +252,90 @@ async def test_two_servers_share_a_chat_and_resume_loses_nothing(two_servers, ap
     logs = server_a.output + server_b.output
     assert "?token=[redacted]" in logs
     assert patient_token not in logs and professional_token not in logs
+
+
+async def frames_until(ws, done) -> list[dict]:
+    """Every frame received up to and including the first for which ``done(frame)`` holds."""
+    frames = [await recv(ws)]
+    while not done(frames[-1]):
+        frames.append(await recv(ws))
+    return frames
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_client_id_stores_one_message_across_two_servers(two_servers, appointment):
+    from psico_chat.models import ChatMessage
+    from rest_framework.authtoken.models import Token
+
+    server_a, server_b = two_servers
+    tokens = await database_sync_to_async(
+        lambda: {
+            user.pk: Token.objects.get_or_create(user=user)[0].key
+            for user in (appointment.patient, appointment.psychologist)
+        }
+    )()
+    patient_token = tokens[appointment.patient.pk]
+    professional_token = tokens[appointment.psychologist.pk]
+    stored_with = database_sync_to_async(
+        lambda client_id: list(
+            ChatMessage.objects.filter(client_id=client_id).values_list("id", flat=True)
+        )
+    )
+    connect = websockets.connect
+    resent = {"type": "chat.message", "message": "¿Me llegó?", "client_id": str(uuid4())}
+    raced = {"type": "chat.message", "message": "Dos a la vez", "client_id": str(uuid4())}
+
+    async with connect(
+        server_b.ws_url(appointment.pk, professional_token), origin=ORIGIN
+    ) as professional:
+        # Sent on A; the connection drops before the client trusts the answer, so it
+        # reconnects to B and sends the same frame again, and then also posts it to A.
+        async with connect(server_a.ws_url(appointment.pk, patient_token), origin=ORIGIN) as ws:
+            await ws.send(json.dumps(resent))
+            first = await recv(ws)
+        async with connect(server_b.ws_url(appointment.pk, patient_token), origin=ORIGIN) as ws:
+            await ws.send(json.dumps(resent))
+            again = await recv(ws)
+        async with httpx.AsyncClient(base_url=server_a.http_url) as http:
+            response = await http.post(
+                f"/api/chat/{appointment.pk}/messages/",
+                json={"message": resent["message"], "client_id": resent["client_id"]},
+                headers={"Authorization": f"Token {patient_token}"},
+            )
+        assert first["type"] == "chat.message" and first["client_id"] == resent["client_id"]
+        assert again == first
+        assert response.status_code == 200, response.text
+        assert response.json() == {key: value for key, value in first.items() if key != "type"}
+        assert await stored_with(resent["client_id"]) == [first["id"]]
+
+        # Two sockets of the patient, one on each server, send the same frame at once.
+        on_a = await connect(server_a.ws_url(appointment.pk, patient_token), origin=ORIGIN)
+        on_b = await connect(server_b.ws_url(appointment.pk, patient_token), origin=ORIGIN)
+        try:
+            await asyncio.gather(on_a.send(json.dumps(raced)), on_b.send(json.dumps(raced)))
+            answer_a, answer_b = await asyncio.gather(recv(on_a), recv(on_b))
+            assert answer_a["type"] == answer_b["type"] == "chat.message", (answer_a, answer_b)
+            assert answer_a == answer_b
+            assert await stored_with(raced["client_id"]) == [answer_a["id"]]
+
+            # A probe from the professional marks the end: what each socket got before it
+            # is all it got.
+            await professional.send(json.dumps({"type": "chat.message", "message": "Recibido"}))
+            professional_frames = await frames_until(
+                professional, lambda frame: frame.get("message") == "Recibido"
+            )
+            probe_id = professional_frames[-1]["id"]
+            patient_frames = [
+                answer_a,
+                *await frames_until(on_a, lambda frame: frame.get("id") == probe_id),
+                answer_b,
+                *await frames_until(on_b, lambda frame: frame.get("id") == probe_id),
+            ]
+        finally:
+            await on_a.close()
+            await on_b.close()
+
+    # The other participant got each message exactly once, in order; the patient's sockets
+    # got no other message than the one stored (the sockets' answers, and the broadcast).
+    assert [frame["id"] for frame in professional_frames] == [first["id"], answer_a["id"], probe_id]
+    assert {frame["id"] for frame in patient_frames} == {answer_a["id"], probe_id}

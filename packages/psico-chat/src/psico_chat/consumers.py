@@ -265,9 +265,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("rate_limited", _("Too many messages; wait a moment and try again."))
             return
         try:
-            stored = await self._store_message(content["message"])
+            stored = await self._store_message(content["message"], content.get("client_id"))
         except ValidationError as exc:
             await self._validation_error(exc)
+            return
+        if not stored.created:
+            # A resend of a stored message (its client_id is known): answered to this socket
+            # only, even if it delivered the message already or it is older than the socket's
+            # newest; the others got it the first time.
+            await self.send_json({"type": "chat.message", **stored.event["message"]})
             return
         # The sender's own copy does not wait for the layer, so it arrives (with its id) even
         # when the broadcast fails; its echo from the layer is then skipped as delivered.
@@ -451,8 +457,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return chat_latest_message_id(appointment_id=self.appointment.pk)
 
     @database_sync_to_async
-    def _store_message(self, text: str) -> StoredMessage:
-        return message_store(appointment=self.appointment, sender=self.user, content=text)
+    def _store_message(self, text: str, client_id) -> StoredMessage:
+        return message_store(
+            appointment=self.appointment, sender=self.user, content=text, client_id=client_id
+        )
 
     @database_sync_to_async
     def _record_read(self, message_id: int) -> ReadRecorded:

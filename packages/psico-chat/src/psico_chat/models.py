@@ -38,6 +38,9 @@ class ChatMessage(models.Model):
         null=True,
         blank=True,
     )
+    # Chosen by the sending client so a resend (after a dropped connection) is recognised:
+    # unique per sender across all their chats, like the UUID it is.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -49,6 +52,13 @@ class ChatMessage(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(content=""), name="psico_chat_message_content_not_empty"
+            ),
+            # Partial, so messages without one never collide (SQLite and PostgreSQL alike);
+            # its index serves the lookup of a resend.
+            models.UniqueConstraint(
+                fields=["sender", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="psico_chat_message_sender_client_id_unique",
             ),
         ]
 

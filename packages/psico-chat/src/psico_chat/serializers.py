@@ -30,8 +30,23 @@ class ChatMessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChatMessage
-        fields = ["id", "appointment", "sender", "message", "created_at", "read_at"]
+        fields = ["id", "appointment", "sender", "message", "created_at", "read_at", "client_id"]
         read_only_fields = fields
+        extra_kwargs = {
+            "client_id": {
+                "help_text": _(
+                    "The client_id its sender gave when sending it (null if none), so a client "
+                    "can match its pending message."
+                )
+            }
+        }
+
+
+class ClientIdField(serializers.UUIDField):
+    """Documented as a UUID; the service checks its spelling, the same rule as the socket's."""
+
+    def to_internal_value(self, data):
+        return data
 
 
 class ChatMessageCreateSerializer(InputSerializer):
@@ -40,6 +55,16 @@ class ChatMessageCreateSerializer(InputSerializer):
         allow_blank=True,
         trim_whitespace=False,
         help_text=_("The text to send; at most PSICO_CHAT['MAX_MESSAGE_LENGTH'] characters."),
+    )
+    client_id = ClientIdField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "A UUID of your choice, in canonical form, that makes the send idempotent: sending "
+            "again with the same client_id (after a dropped connection, say) stores nothing "
+            "and answers 200 with the message stored the first time. Unique per sender: one "
+            "already used in another chat is refused."
+        ),
     )
 
 

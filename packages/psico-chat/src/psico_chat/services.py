@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from functools import partial
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from psico_core.parsers import has_lone_surrogate
@@ -65,19 +67,102 @@ def _clean_content(content) -> str:
     return text
 
 
+# A UUID in its canonical text form, any version, either case. uuid.UUID() alone would also
+# take braces, a "urn:uuid:" prefix, no hyphens, underscores and Unicode digits ("١"): one
+# key, many spellings, which no schema documents.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def _clean_client_id(client_id) -> uuid.UUID | None:
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str) or not _CANONICAL_UUID.fullmatch(client_id):
+        raise ValidationError(
+            {
+                "client_id": ValidationError(
+                    _(
+                        "The client_id must be a UUID in its canonical form, "
+                        "like 123e4567-e89b-12d3-a456-426614174000."
+                    ),
+                    code="invalid_client_id",
+                )
+            }
+        )
+    return uuid.UUID(client_id)
+
+
 class StoredMessage(NamedTuple):
-    """A message just stored, and the ``chat.message`` event announcing it after commit."""
+    """A message just stored, and the ``chat.message`` event announcing it after commit.
+
+    ``created`` is False for a repeat: the ``client_id`` was already stored, ``message`` is
+    that stored message, and nothing is to be broadcast (the others got it the first time).
+    """
 
     message: ChatMessage
     event: dict[str, Any]
+    created: bool = True
 
 
-def message_store(*, appointment: Appointment, sender, content: str) -> StoredMessage:
+def _message_event(message: ChatMessage, *, previous_id: int) -> dict[str, Any]:
+    return {
+        "type": "chat.message",
+        "id": message.pk,
+        "appointment": message.appointment_id,
+        "sender": message.sender_id,
+        "previous_id": previous_id,
+        "message": _plain(ChatMessageSerializer(message).data),
+    }
+
+
+def _stored_repeat(
+    *, appointment: Appointment, sender, client_id: uuid.UUID
+) -> StoredMessage | None:
+    """The message ``sender`` already stored with ``client_id``, if any, as a repeat."""
+    message = (
+        ChatMessage.objects.select_related("sender")
+        .filter(sender=sender, client_id=client_id)
+        .first()
+    )
+    if message is None:
+        return None
+    if message.appointment_id != appointment.pk:
+        # Answering with it would show a message of another chat; the client has a bug.
+        raise ValidationError(
+            {
+                "client_id": ValidationError(
+                    _("This client_id was already used for a message in another chat."),
+                    code="client_id_reused",
+                )
+            }
+        )
+    previous_id = (
+        ChatMessage.objects.filter(appointment_id=appointment.pk, pk__lt=message.pk)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return StoredMessage(message, _message_event(message, previous_id=previous_id or 0), False)
+
+
+def message_store(
+    *, appointment: Appointment, sender, content: str, client_id: str | None = None
+) -> StoredMessage:
     """Store a message from ``sender`` in the appointment's chat, without broadcasting it.
 
     For async callers (the chat socket), which broadcast ``event`` themselves with
     :func:`~psico_chat.broadcasting.chat_broadcast_async` once this has returned (and so
-    committed); sync callers use :func:`message_send`. Raises like :func:`message_send`.
+    committed), unless ``created`` is False; sync callers use :func:`message_post`. Raises
+    like :func:`message_send`.
+
+    ``client_id`` (a UUID in canonical text form, chosen by the client) makes the send
+    idempotent: when ``sender`` already stored a message with it in this chat, that message
+    comes back with ``created=False`` and nothing is stored (its content is not compared),
+    even if the chat has closed since; in another chat of theirs, it is refused. Two sends with
+    the same ``client_id`` at once store one message: in one chat the appointment's lock
+    serialises them, and the second finds the first; across chats the unique constraint on
+    (sender, client_id) refuses the second insert, which then finds the first.
 
     The event carries the stored message as the socket sends it (``message``) and
     ``previous_id``, the id of the message stored just before it in the same chat (0 for the
@@ -91,38 +176,66 @@ def message_store(*, appointment: Appointment, sender, content: str) -> StoredMe
     """
     _require_participant(appointment=appointment, user=sender)
     text = _clean_content(content)
+    key = _clean_client_id(client_id)
     with transaction.atomic():
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if key is not None:
+            repeat = _stored_repeat(appointment=current, sender=sender, client_id=key)
+            if repeat is not None:
+                return repeat
         if not chat_is_open(appointment=current):
             raise ValidationError(_("The chat of this appointment is closed."), code="chat_closed")
         previous_id = chat_latest_message_id(appointment_id=current.pk)
-        message = ChatMessage.objects.create(appointment=current, sender=sender, content=text)
-    event = {
-        "type": "chat.message",
-        "id": message.pk,
-        "appointment": current.pk,
-        "sender": sender.pk,
-        "previous_id": previous_id,
-        "message": _plain(ChatMessageSerializer(message).data),
-    }
-    return StoredMessage(message, event)
+        if key is None:
+            message = ChatMessage.objects.create(appointment=current, sender=sender, content=text)
+        else:
+            try:
+                # A savepoint: the transaction stays usable when the insert is refused.
+                with transaction.atomic():
+                    message = ChatMessage.objects.create(
+                        appointment=current, sender=sender, content=text, client_id=key
+                    )
+            except IntegrityError:
+                # Only a concurrent send of the same (sender, client_id) in another chat gets
+                # here, and it has committed by now (PostgreSQL waits for it before refusing).
+                repeat = _stored_repeat(appointment=current, sender=sender, client_id=key)
+                if repeat is None:
+                    raise
+                return repeat
+    return StoredMessage(message, _message_event(message, previous_id=previous_id))
 
 
-def message_send(*, appointment: Appointment, sender, content: str) -> ChatMessage:
+def message_post(
+    *, appointment: Appointment, sender, content: str, client_id: str | None = None
+) -> StoredMessage:
+    """:func:`message_send` that tells a repeat apart (``created`` False; nothing broadcast)."""
+    stored = message_store(
+        appointment=appointment, sender=sender, content=content, client_id=client_id
+    )
+    if stored.created:
+        # Inside an outer transaction, after its commit; otherwise now (the message is committed).
+        transaction.on_commit(
+            partial(chat_broadcast, appointment_id=appointment.pk, event=stored.event)
+        )
+    return stored
+
+
+def message_send(
+    *, appointment: Appointment, sender, content: str, client_id: str | None = None
+) -> ChatMessage:
     """Store a message from ``sender`` in the appointment's chat, then broadcast it.
 
     The message is committed before anything is broadcast, and the broadcast (after commit)
     never fails the call: a socket that misses it gets the message on ``resume``.
     Raises ``PermissionDenied`` when the sender is not a participant, ``ValidationError``
     when the content is empty, too long or not text, or the chat is closed (see
-    ``chat_is_open``).
+    ``chat_is_open``), or ``client_id`` is not a UUID or was used in another chat. A
+    ``client_id`` already stored in this chat returns that message (see
+    :func:`message_store`).
     """
-    stored = message_store(appointment=appointment, sender=sender, content=content)
-    # Inside an outer transaction, after its commit; otherwise now (the message is committed).
-    transaction.on_commit(
-        partial(chat_broadcast, appointment_id=appointment.pk, event=stored.event)
-    )
-    return stored.message
+    return message_post(
+        appointment=appointment, sender=sender, content=content, client_id=client_id
+    ).message
 
 
 def _plain(data) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from psico_core.schema import SERVICE_REFUSAL
 from psico_scheduling.selectors import appointment_for_participant
 from rest_framework import status
@@ -25,7 +25,7 @@ from .serializers import (
     ChatMessageSerializer,
     ChatTicketSerializer,
 )
-from .services import message_send
+from .services import message_post
 from .throttling import ChatMessageRateThrottle, ChatTicketRateThrottle
 from .tickets import ticket_issue
 
@@ -75,12 +75,19 @@ class ChatMessageListCreateView(APIView):
         summary="Send a message without a socket",
         description=(
             "Stores the message and delivers it to the chat's open sockets, exactly like a "
-            "`chat.message` frame. A closed chat (cancelled appointment, or past the period "
-            "after the session) answers 400."
+            "`chat.message` frame (201). With a `client_id` you already sent in this chat, "
+            "nothing is stored or delivered again: the answer is 200 with the message stored "
+            "the first time, so resending after a dropped connection never duplicates. A "
+            "closed chat (cancelled appointment, or past the period after the session) answers "
+            "400."
         ),
         request=ChatMessageCreateSerializer,
         responses={
             201: ChatMessageSerializer,
+            200: OpenApiResponse(
+                ChatMessageSerializer,
+                description="A repeat: the message stored earlier with this `client_id`.",
+            ),
             400: SERVICE_REFUSAL,  # also: the chat is closed
         },
         examples=[
@@ -88,7 +95,15 @@ class ChatMessageListCreateView(APIView):
                 "A message",
                 value={"message": "Buenos días, ¿podemos empezar diez minutos más tarde?"},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "An idempotent message",
+                value={
+                    "message": "Llego en cinco minutos.",
+                    "client_id": "0b9f6c2e-3d4a-4f5b-9c8d-7e6f5a4b3c2d",
+                },
+                request_only=True,
+            ),
         ],
         tags=["chat"],
     )
@@ -96,10 +111,16 @@ class ChatMessageListCreateView(APIView):
         appointment = self.get_appointment(appointment_id)
         payload = ChatMessageCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        message = message_send(
-            appointment=appointment, sender=request.user, content=payload.validated_data["message"]
+        stored = message_post(
+            appointment=appointment,
+            sender=request.user,
+            content=payload.validated_data["message"],
+            client_id=payload.validated_data.get("client_id"),
         )
-        return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ChatMessageSerializer(stored.message).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
 
 
 class ChatTicketCreateView(APIView):
