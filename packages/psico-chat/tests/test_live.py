@@ -215,7 +215,7 @@ async def test_two_servers_share_a_chat_and_resume_loses_nothing(two_servers, ap
 
         # While the patient is away: socket messages on B, and REST posts from both sides.
         missed = [(await send_message(professional, f"Mientras tanto {n}"))["id"] for n in (1, 2)]
-        async with httpx.AsyncClient(base_url=server_b.http_url) as http:
+        async with httpx.AsyncClient(base_url=server_b.http_url, timeout=30) as http:
             for token, text in (
                 (patient_token, "Desde el móvil"),
                 (professional_token, "Recibido"),
@@ -296,7 +296,7 @@ async def test_a_client_id_stores_one_message_across_two_servers(two_servers, ap
         async with connect(server_b.ws_url(appointment.pk, patient_token), origin=ORIGIN) as ws:
             await ws.send(json.dumps(resent))
             again = await recv(ws)
-        async with httpx.AsyncClient(base_url=server_a.http_url) as http:
+        async with httpx.AsyncClient(base_url=server_a.http_url, timeout=30) as http:
             response = await http.post(
                 f"/api/chat/{appointment.pk}/messages/",
                 json={"message": resent["message"], "client_id": resent["client_id"]},
