@@ -37,8 +37,14 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/h_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
 
 
-def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """``--size small`` is the CI-sized run; ``full`` (the default) the one the README records."""
+def parse_args(
+    description: str,
+    argv: Sequence[str] | None = None,
+    *,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> argparse.Namespace:
+    """``--size small`` is the CI-sized run; ``full`` (the default) the one the README records.
+    ``options`` adds a benchmark's own arguments to the parser."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--size",
@@ -46,6 +52,8 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
         default="full",
         help="small: a quick run for CI; full: the figures recorded in bench/README.md",
     )
+    if options is not None:
+        options(parser)
     return parser.parse_args(argv)
 
 

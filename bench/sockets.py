@@ -1,4 +1,4 @@
-"""Thousands of idle chat sockets on two uvicorn processes: memory per socket, live latency.
+"""Thousands of idle sockets on two uvicorn processes: memory per socket, live latency.
 
 Two site processes (``config.asgi``, 127.0.0.1, free ports) share Redis (the channel layer) and
 PostgreSQL, as in ``chat.py``. The script
@@ -16,7 +16,10 @@ It prints how many sockets it held, the memory per socket and the ratio of the t
 every socket and stops its servers. The open-files limit is raised to the hard limit first
 (the servers inherit it): every socket is a descriptor in this process and in one server.
 
-    python bench/sockets.py [--size small|full]
+    python bench/sockets.py [--size small|full] [--idle chat|notifications]
+
+``--idle notifications`` holds ``ws/notifications/`` sockets instead (the same users, each
+confirmed by a ``pong``): the memory of a badge socket, which every signed-in page keeps open.
 
 Environment: as ``chat.py`` (``DATABASE_URL``, ``REDIS_URL``). The servers run the site's
 settings with the chat's rate limit lifted (``bench/chat_site_settings.py``) and the database
@@ -98,8 +101,16 @@ def create_chats(count: int) -> list[tuple[int, str, str]]:
     ]
 
 
-async def open_idle(url: str, origin: str, limit: asyncio.Semaphore):
-    """An open, authenticated chat socket that has answered ``resume``; None if it failed."""
+# What an idle socket is asked once opened, and the answer that proves it is authenticated.
+CONFIRMATION = {
+    "chat": ({"type": "resume", "after": 0}, "resume"),
+    "notifications": ({"type": "ping"}, "pong"),
+}
+
+
+async def open_idle(url: str, origin: str, limit: asyncio.Semaphore, kind: str = "chat"):
+    """An open, authenticated socket that has answered its confirmation; None if it failed."""
+    question, answer = CONFIRMATION[kind]
     from websockets.asyncio.client import connect
 
     async with limit:
@@ -110,10 +121,10 @@ async def open_idle(url: str, origin: str, limit: asyncio.Semaphore):
         except Exception:  # refused, reset, timed out: not held
             return None
         try:
-            await socket.send(json.dumps({"type": "resume", "after": 0}))
+            await socket.send(json.dumps(question))
             async with asyncio.timeout(SOCKET_TIMEOUT_SECONDS):
                 frame = json.loads(await socket.recv())
-            if frame.get("type") == "resume":
+            if frame.get("type") == answer:
                 return socket
         except Exception:
             pass
@@ -158,7 +169,7 @@ async def conversation(urls, origins, *, tag: str, size: dict) -> chat.Run:
     return run
 
 
-async def measure(pair, talk, idle, size: dict) -> dict:
+async def measure(pair, talk, idle, size: dict, kind: str) -> dict:
     urls = tuple(server.ws_url + talk_path for server, talk_path in zip(pair, talk, strict=True))
     origins = tuple(server.base_url for server in pair)
     pids = [server.process.pid for server in pair]
@@ -170,7 +181,7 @@ async def measure(pair, talk, idle, size: dict) -> dict:
     started = time.perf_counter()
     tasks = [
         asyncio.create_task(
-            open_idle(pair[number % 2].ws_url + path, pair[number % 2].base_url, limit)
+            open_idle(pair[number % 2].ws_url + path, pair[number % 2].base_url, limit, kind)
         )
         for number, path in enumerate(idle)
     ]
@@ -201,7 +212,15 @@ async def measure(pair, talk, idle, size: dict) -> dict:
 
 
 def main() -> int:
-    args = harness.parse_args(__doc__.splitlines()[0])
+    args = harness.parse_args(
+        __doc__.splitlines()[0],
+        options=lambda parser: parser.add_argument(
+            "--idle",
+            choices=sorted(CONFIRMATION),
+            default="chat",
+            help="the idle sockets: chat (ws/chat/<id>/) or notifications (ws/notifications/)",
+        ),
+    )
     size = SIZES[args.size]
     open_files = raise_open_files_limit()
     harness.setup_django("sockets", require_postgres=True)
@@ -218,8 +237,14 @@ def main() -> int:
         )
         # Socket n: appointment n // 2, its patient (even n, first server) or its professional
         # (odd n, second server).
+        paths = {
+            "chat": "/ws/chat/{appointment}/?token={token}",
+            "notifications": "/ws/notifications/?token={token}",
+        }
         idle = [
-            f"/ws/chat/{appointment}/?token={(patient, professional)[number % 2]}"
+            paths[args.idle].format(
+                appointment=appointment, token=(patient, professional)[number % 2]
+            )
             for appointment, patient, professional in idle_chats
             for number in (0, 1)
         ][: size["sockets"]]
@@ -238,7 +263,7 @@ def main() -> int:
         with servers.running(*pair):
             hard_limit = 3 * size["deadline"] + 4 * SOCKET_TIMEOUT_SECONDS
             figures = asyncio.run(
-                asyncio.wait_for(measure(pair, talk, idle, size), timeout=hard_limit)
+                asyncio.wait_for(measure(pair, talk, idle, size, args.idle), timeout=hard_limit)
             )
         connections.close_all()
 
@@ -246,7 +271,7 @@ def main() -> int:
     grown = sum(figures["rss_after"]) - sum(figures["rss_before"])
     per_socket = grown / figures["opened"] if figures["opened"] else 0.0
     print(
-        f"open-files limit {open_files}; {size['sockets']} idle sockets asked for, "
+        f"open-files limit {open_files}; {size['sockets']} idle {args.idle} sockets asked for, "
         f"{figures['opened']} opened in {figures['opening_seconds']:.1f} s "
         f"({size['opening']} at a time), {figures['still_open']} still open at the end"
     )

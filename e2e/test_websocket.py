@@ -105,6 +105,35 @@ def test_the_token_never_reaches_the_access_log(live_server):
     assert token not in log
 
 
+def test_notifications_announce_a_message_to_the_other_participant(live_server):
+    """ws/notifications/ through the real server and Redis: the professional's badge socket
+    hears of the patient's message (chat.unread), and answers a ping."""
+    appointment = live_server.ids["appointment"]
+    patient = live_server.accounts["patient"]
+    professional = live_server.accounts["professional"]
+    base = live_server.base_url.replace("http://", "ws://")
+
+    async def exchange():
+        origin = live_server.base_url
+        async with connect(
+            f"{base}/ws/notifications/?token={professional.token}", origin=origin
+        ) as badges:
+            await badges.send(json.dumps({"type": "ping"}))
+            pong = json.loads(await asyncio.wait_for(badges.recv(), timeout=10))
+            async with connect(
+                socket_url(live_server, appointment, patient.token), origin=origin
+            ) as chat:
+                await chat.send(json.dumps({"type": "chat.message", "message": "¿Hoy a las 10?"}))
+                await next_frame_of_type(chat, {"chat.message"})
+                unread = await next_frame_of_type(badges, {"chat.unread"})
+        return pong, unread
+
+    pong, unread = asyncio.run(exchange())
+    assert pong == {"type": "pong"}
+    assert unread["appointment"] == appointment
+    assert unread["unread"] >= 1
+
+
 # ---- Hostile input on the socket ----------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Who may open an appointment's chat socket, through the site's real ASGI stack.
+"""Who may open an appointment's chat socket, and ws/notifications/, through the site's real
+ASGI stack.
 
 ``config.asgi.application`` is used as deployed: AllowedHostsOriginValidator, then the chat
 authentication (session first, then ``?token=``), then the consumer. Every actor and every way
@@ -202,5 +203,63 @@ async def test_a_foreign_origin_is_refused_even_with_a_session(application, chat
         origin="https://evil.example.com",
         cookie=cookie,
     )
+    connected, _ = await socket.connect(timeout=5)
+    assert not connected
+
+
+# ws/notifications/: any authenticated user, their own events only ---------------------------
+
+NOTIFICATIONS = "/ws/notifications/"
+
+
+@pytest.mark.parametrize("actor", ["patient", "professional", "other_patient", "admin"])
+async def test_every_role_opens_its_notifications_with_a_token(application, chat_world, actor):
+    socket = communicator(application, f"{NOTIFICATIONS}?token={chat_world['tokens'][actor]}")
+    connected, _ = await socket.connect(timeout=5)
+    assert connected
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_notifications_with_the_session_carry_only_the_users_events(application, chat_world):
+    from django.test import Client
+    from psico_scheduling.services import appointment_confirm
+
+    users = chat_world["users"]
+    sockets = {}
+    for actor in ("professional", "other_professional"):
+        client = Client()
+        await database_sync_to_async(client.force_login)(users[actor])
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+        sockets[actor] = communicator(application, NOTIFICATIONS, cookie=cookie)
+        connected, _ = await sockets[actor].connect(timeout=5)
+        assert connected
+
+    await database_sync_to_async(appointment_confirm)(
+        appointment=chat_world["appointment"], by=users["professional"]
+    )
+
+    frame = await sockets["professional"].receive_json_from(timeout=5)
+    assert frame["type"] == "appointment.updated"
+    assert frame["appointment"] == chat_world["appointment"].pk
+    assert await sockets["other_professional"].receive_nothing(timeout=0.3)
+    for socket in sockets.values():
+        await socket.disconnect()
+
+
+@pytest.mark.parametrize("query", ["", "?token=not-a-token", "?token=" + "0" * 40])
+async def test_notifications_without_valid_credentials_close_with_4401(
+    application, chat_world, query
+):
+    assert await close_code(communicator(application, NOTIFICATIONS + query)) == NOT_AUTHENTICATED
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example.com", "null", None])
+async def test_notifications_refuse_foreign_or_missing_origins(application, chat_world, origin):
+    path = f"{NOTIFICATIONS}?token={chat_world['tokens']['patient']}"
+    socket = communicator(application, path, origin=origin)
     connected, _ = await socket.connect(timeout=5)
     assert not connected

@@ -9,4 +9,10 @@ class PsicoChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from psico_scheduling.signals import appointment_changed
+
         from . import checks  # noqa: F401  (registers the settings check)
+        from .live import appointment_changed_push
+
+        # appointment.updated frames on ws/notifications/ (scheduling cannot import the chat).
+        appointment_changed.connect(appointment_changed_push, dispatch_uid="psico_chat.live")

@@ -34,6 +34,8 @@ async def _group_send(layer, group: str, event: dict[str, Any]) -> None:
 async def chat_broadcast_async(*, appointment_id: int, event: dict[str, Any]) -> bool:
     """Send ``event`` to the appointment's sockets; from async code, after the commit.
 
+    A ``chat.message`` or ``chat.read`` event then pushes the new unread count to the
+    ``ws/notifications/`` sockets of the user it changed (see :mod:`psico_chat.live`).
     A failure is logged and reported as False, never raised: the event always follows a
     committed write, and clients catch up on stored messages with ``resume``.
     """
@@ -51,7 +53,18 @@ async def chat_broadcast_async(*, appointment_id: int, event: dict[str, Any]) ->
             exc_info=True,
         )
         return False
+    await _push_user_events(appointment_id=appointment_id, event=event)
     return True
+
+
+async def _push_user_events(*, appointment_id: int, event: dict[str, Any]) -> None:
+    # The badges of ws/notifications/ (psico_chat.live), only once the chat's own broadcast
+    # got through: a layer that just failed would only fail again. Imported here because
+    # live imports this module.
+    from .live import chat_event_user_push_async
+
+    if event["type"] in ("chat.message", "chat.read"):
+        await chat_event_user_push_async(appointment_id=appointment_id, event=event)
 
 
 def chat_broadcast(*, appointment_id: int, event: dict[str, Any]) -> bool:

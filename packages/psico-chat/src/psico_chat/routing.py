@@ -1,6 +1,7 @@
 """WebSocket routes of the chat, and the application a host mounts under ``"websocket"``.
 
 Every path gets an answer: ``ws/chat/<id>/`` reaches :class:`~psico_chat.consumers.ChatConsumer`,
+``ws/notifications/`` the user's live events (:class:`~psico_chat.live.NotificationsConsumer`),
 anything else (letters, a negative or a 19-digit id, another prefix) is accepted and closed
 with 4404, like an appointment that does not exist. Channels' ``URLRouter`` would otherwise
 raise on an unknown path, which the server answers with a 500.
@@ -13,6 +14,7 @@ from channels.routing import URLRouter
 from django.urls import path, re_path
 
 from .consumers import CLOSE_NOT_FOUND, ChatConsumer
+from .live import NotificationsConsumer
 from .middleware import ChatAuthMiddlewareStack
 
 
@@ -33,6 +35,7 @@ async def refuse_unknown_path(scope, receive, send) -> None:
 websocket_urlpatterns = [
     # psico_id: at most 18 digits, so an id beyond PostgreSQL's bigint never reaches a query.
     path("ws/chat/<psico_id:appointment_id>/", ChatConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/notifications/", NotificationsConsumer.as_asgi()),  # type: ignore[arg-type]
     re_path(r"", refuse_unknown_path),  # type: ignore[arg-type]
 ]
 

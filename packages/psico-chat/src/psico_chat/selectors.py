@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from psico_scheduling.models import Appointment
@@ -150,3 +150,30 @@ def chat_conversations_with_last_message(conversations) -> list[Appointment]:
         appointment.last_message = message
         result.append(appointment)
     return result
+
+
+def chat_unread_counts(*, appointment_id: int) -> dict[int, int]:
+    """Unread messages of each participant of the appointment's chat, by user id: those the
+    other participant sent that this one has not read (as ``unread`` in the inbox). One query;
+    empty when there is no such appointment."""
+    not_read = Q(chat_messages__read_at__isnull=True)
+    row = (
+        Appointment.objects.filter(pk=appointment_id)
+        .annotate(
+            patient_unread=Count(
+                "chat_messages", filter=not_read & ~Q(chat_messages__sender_id=F("patient_id"))
+            ),
+            psychologist_unread=Count(
+                "chat_messages",
+                filter=not_read & ~Q(chat_messages__sender_id=F("psychologist_id")),
+            ),
+        )
+        .values("patient_id", "psychologist_id", "patient_unread", "psychologist_unread")
+        .first()
+    )
+    if row is None:
+        return {}
+    return {
+        row["patient_id"]: row["patient_unread"],
+        row["psychologist_id"]: row["psychologist_unread"],
+    }

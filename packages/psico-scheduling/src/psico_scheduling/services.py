@@ -17,6 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors
 from .conf import scheduling_settings
 from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
+from .signals import (
+    APPOINTMENT_BOOKED,
+    APPOINTMENT_CANCELLED,
+    APPOINTMENT_COMPLETED,
+    APPOINTMENT_CONFIRMED,
+    APPOINTMENT_NO_SHOW,
+    APPOINTMENT_RESCHEDULED,
+    appointment_changed_announce,
+)
 from .slots import BookingPolicy, local_time_exists, local_to_utc
 from .validators import validate_date_in_window
 
@@ -333,6 +342,7 @@ def appointment_book(
             reason=reason,
         )
         _save_guarded(appointment)
+        appointment_changed_announce(appointment=appointment, event=APPOINTMENT_BOOKED, by=patient)
     return appointment
 
 
@@ -371,6 +381,7 @@ def appointment_confirm(*, appointment: Appointment, by) -> Appointment:
             raise ValidationError(ALREADY_STARTED)
         appointment.status = AppointmentStatus.CONFIRMED
         appointment.save(update_fields=["status", "updated_at"])
+        appointment_changed_announce(appointment=appointment, event=APPOINTMENT_CONFIRMED, by=by)
     return appointment
 
 
@@ -407,10 +418,11 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str) -> Appointm
                 "updated_at",
             ]
         )
+        appointment_changed_announce(appointment=appointment, event=APPOINTMENT_CANCELLED, by=by)
     return appointment
 
 
-def _close(appointment: Appointment, by, status: str) -> Appointment:
+def _close(appointment: Appointment, by, status: str, event: str) -> Appointment:
     _require_professional_of(appointment, by)
     with transaction.atomic():
         _lock_appointment(appointment)
@@ -420,17 +432,18 @@ def _close(appointment: Appointment, by, status: str) -> Appointment:
             raise ValidationError(NOT_STARTED_YET)
         appointment.status = status
         appointment.save(update_fields=["status", "updated_at"])
+        appointment_changed_announce(appointment=appointment, event=event, by=by)
     return appointment
 
 
 def appointment_complete(*, appointment: Appointment, by) -> Appointment:
     """The professional marks a pending or confirmed appointment as held, once it started."""
-    return _close(appointment, by, AppointmentStatus.COMPLETED)
+    return _close(appointment, by, AppointmentStatus.COMPLETED, APPOINTMENT_COMPLETED)
 
 
 def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
     """The professional records that the patient did not come, once the start has passed."""
-    return _close(appointment, by, AppointmentStatus.NO_SHOW)
+    return _close(appointment, by, AppointmentStatus.NO_SHOW, APPOINTMENT_NO_SHOW)
 
 
 def appointment_update(
@@ -458,7 +471,8 @@ def appointment_update(
         if not selectors.appointment_is_open(appointment):
             raise ValidationError(NOT_RESCHEDULABLE)
         update_fields = ["updated_at"]
-        if date is not None or start_time is not None:
+        rescheduled = date is not None or start_time is not None
+        if rescheduled:
             zone = selectors.professional_time_zone(appointment.psychologist)
             local_start = appointment.start.astimezone(zone)
             new_date = date or local_start.date()
@@ -477,4 +491,8 @@ def appointment_update(
             appointment.reason = reason
             update_fields.append("reason")
         _save_guarded(appointment, update_fields=update_fields)
+        if rescheduled:
+            appointment_changed_announce(
+                appointment=appointment, event=APPOINTMENT_RESCHEDULED, by=by
+            )
     return appointment
