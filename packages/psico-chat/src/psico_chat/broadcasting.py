@@ -19,7 +19,8 @@ def chat_group_name(appointment_id: int) -> str:
     return f"psico_chat.appointment.{appointment_id}"
 
 
-async def _group_send(layer, group: str, event: dict[str, Any]) -> None:
+async def group_send_retried(layer, group: str, event: dict[str, Any]) -> None:
+    """``layer.group_send`` with the layer timeout, tried a second time if the first fails."""
     # Twice: after a Redis restart the first command may run on a pooled connection to the
     # old server; the pool drops it and the second attempt reconnects. A refused connection
     # fails in milliseconds, so an outage costs no real time.
@@ -44,7 +45,7 @@ async def chat_broadcast_async(*, appointment_id: int, event: dict[str, Any]) ->
         logger.debug("No channel layer configured; %s not broadcast.", event["type"])
         return False
     try:
-        await _group_send(layer, chat_group_name(appointment_id), event)
+        await group_send_retried(layer, chat_group_name(appointment_id), event)
     except Exception:
         logger.warning(
             "Could not broadcast %s to the chat of appointment %s; clients will get it on resume.",

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeGuard
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from psico_core.parsers import UnreadableJSON, json_loads_strict
 from psico_scheduling.selectors import appointment_is_participant
 
 from .broadcasting import chat_broadcast_async, chat_group_name
@@ -35,16 +26,10 @@ from .selectors import (
 )
 from .serializers import ChatMessageSerializer
 from .services import ReadRecorded, StoredMessage, message_read_record, message_store
+from .sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, LayerSocketConsumer
 from .throttling import message_budget_take
 
 logger = logging.getLogger(__name__)
-
-CLOSE_NOT_AUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
-# The channel layer is unreachable (at connect, or it dropped under an open socket): reconnect
-# after a pause and send ``resume``. 1013 is the standard "Try Again Later".
-CLOSE_TRY_AGAIN_LATER = 1013
 
 # The largest id the database holds (PostgreSQL bigint); larger ones are refused in the frame.
 _MAX_ID = 2**63 - 1
@@ -59,15 +44,6 @@ GAP_WAIT_SECONDS = 0.25
 _MAX_WAITING = 64
 
 
-def _language_from_scope(scope) -> str:
-    request = HttpRequest()
-    for name, value in scope.get("headers", []):
-        if name == b"accept-language":
-            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
-    request.COOKIES = scope.get("cookies", {})
-    return translation.get_language_from_request(request)
-
-
 def _is_id(value, *, minimum: int = 1) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= _MAX_ID
 
@@ -77,7 +53,7 @@ def _first_error(exc: ValidationError) -> tuple[str, list[str]]:
     return errors[0].code or "invalid", errors[0].messages
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(LayerSocketConsumer):
     """Live chat of one appointment between its patient and its professional.
 
     Messages reach a socket in id order, each exactly once. The socket keeps the range of ids
@@ -98,59 +74,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     ``resume`` fills in what came before the connection.
     """
 
-    group_name: str | None = None
+    socket_label = "chat"
+    layer_lost_event = "chat.layer_lost"
 
-    async def __call__(self, scope, receive, send):
-        # Channels' own loop (AsyncConsumer.__call__, 4.x) awaits the layer's receive beside
-        # the client's; when the layer (Redis) drops, that receive raises and the application
-        # crashes, leaving the client without a close frame. Here the layer's side goes
-        # through _receive_from_layer, which turns a failure into one close with 1013.
-        self.scope = scope
-        self.base_send = send
-        # None when no layer is configured; types-channels declares it always present.
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)  # type: ignore[assignment]
-        self._layer_lost = False
+    def _own_sources(self) -> list[Callable[[], Awaitable[dict[str, Any]]]]:
         # Timers of this socket (see _deliver_event) speak through this queue, so that their
         # work is dispatched in turn with the client's frames and the layer's events.
         self._own_events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._gap_timer: asyncio.TimerHandle | None = None
         # Events that arrived ahead of their predecessor, by their ``previous_id``.
         self._waiting: dict[int, dict[str, Any]] = {}
-        sources = [receive, self._own_events.get]
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            # A layer's messages, not the client's ASGI events (as types-channels has it).
-            self.channel_receive = functools.partial(  # type: ignore[assignment]
-                self.channel_layer.receive, self.channel_name
-            )
-            sources.append(self._receive_from_layer)
-        try:
-            await await_many_dispatch(sources, self.dispatch)
-        except StopConsumer:
-            pass
-
-    async def _receive_from_layer(self) -> dict[str, Any]:
-        if self._layer_lost:
-            await asyncio.Event().wait()  # reported once; the client's disconnect ends us
-        try:
-            return await self.channel_receive()  # type: ignore[return-value]  # as in __call__
-        except (asyncio.CancelledError, StopConsumer):
-            raise
-        except Exception:
-            self._layer_lost = True
-            logger.warning(
-                "The channel layer failed under an open chat socket; closing it with %s.",
-                CLOSE_TRY_AGAIN_LATER,
-                exc_info=True,
-            )
-            return {"type": "chat.layer_lost"}
+        return [self._own_events.get]
 
     async def connect(self) -> None:
-        self.language = _language_from_scope(self.scope)
-        self.frame_times: deque[float] = deque()
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self._refuse(CLOSE_NOT_AUTHENTICATED)
+        user = await self._authenticated_user()
+        if user is None:
             return
         appointment = await self._get_appointment(
             self.scope["url_route"]["kwargs"]["appointment_id"]
@@ -166,83 +104,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.user_payload = {"id": user.pk, "name": chat_display_name(user)}
         self.appointment = appointment
-        group_name = chat_group_name(appointment.pk)
-        if not await self._join_group(group_name):
-            await self._refuse(CLOSE_TRY_AGAIN_LATER)
+        if not await self._join(chat_group_name(appointment.pk)):
             return
-        self.group_name = group_name
         # Joined first, then read the newest id: whatever is stored later is announced to us,
         # whatever was stored before is history. Ids in (low, high] have been delivered.
         self.delivered_low = self.delivered_high = await self._latest_message_id()
         await self.accept()
 
-    async def _join_group(self, group_name: str) -> bool:
-        # Twice: after a Redis restart the first command may run on a pooled connection to
-        # the old server and fail; the pool drops it, and the second attempt reconnects.
-        for attempt in (1, 2):
-            try:
-                async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
-                    await self.channel_layer.group_add(group_name, self.channel_name)
-            except Exception:
-                logger.warning(
-                    "The chat socket could not join %s (attempt %s).",
-                    group_name,
-                    attempt,
-                    exc_info=True,
-                )
-            else:
-                return True
-        return False
-
-    async def _refuse(self, code: int) -> None:
-        # ASGI servers turn a close before accept into a plain HTTP 403 (uvicorn, daphne), so
-        # the client would never see the code: accept first, then close with it.
-        await self.accept()
-        await self.close(code=code)
-
     async def disconnect(self, code: int) -> None:
         if self._gap_timer is not None:
             self._gap_timer.cancel()
-        if self.group_name is None:
-            return
-        try:
-            async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
-                await self.channel_layer.group_discard(self.group_name, self.channel_name)
-        except Exception:
-            logger.warning("Could not leave the chat group %s.", self.group_name, exc_info=True)
+        await super().disconnect(code)
 
     # Client frames ------------------------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
-        if self.group_name is None:
-            return  # refused: frames that raced the close are ignored
-        if not self._allow(self.frame_times, chat_settings.RATE_LIMIT_FRAMES):
-            await self._error("rate_limited", _("Too many frames; slow down."))
-            return
-        if text_data is None:
-            await self._error("binary_not_supported", _("Send JSON text frames, not binary ones."))
-            return
-        limit = chat_settings.MAX_FRAME_BYTES
-        if len(text_data) > limit or len(text_data.encode()) > limit:
-            await self._error(
-                "frame_too_large",
-                _("The frame is too large; the limit is %(limit)s bytes."),
-                params={"limit": limit},
-            )
-            return
-        try:
-            with translation.override(self.language):
-                content = json_loads_strict(text_data)
-        except UnreadableJSON as exc:
-            # Nested too deeply, a lone surrogate, NaN, or not JSON at all.
-            await self._error("invalid_json", str(exc))
-            return
+    async def receive_json(self, content: Any, **kwargs) -> None:
         if not isinstance(content, dict):
             await self._error("invalid_frame", _("The frame must be a JSON object."))
             return
-        await self.receive_json(content)
-
-    async def receive_json(self, content: dict[str, Any], **kwargs) -> None:
         kind = content.get("type", "chat.message" if "message" in content else None)
         handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "chat.message": self._on_message,
@@ -354,7 +233,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def chat_layer_lost(self, event: dict[str, Any]) -> None:
-        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+        await self.close_layer_lost()
 
     async def chat_gap_timeout(self, event: dict[str, Any]) -> None:
         self._gap_timer = None
@@ -421,20 +300,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             sent += len(payloads)
             if len(payloads) < _CHUNK:
                 return sent
-
-    def _allow(self, times: deque[float], limit: int) -> bool:
-        now = time.monotonic()
-        while times and now - times[0] >= chat_settings.RATE_LIMIT_SECONDS:
-            times.popleft()
-        if len(times) >= limit:
-            return False
-        times.append(now)
-        return True
-
-    async def _error(self, code: str, detail, *, params: dict | None = None) -> None:
-        with translation.override(self.language):
-            text = str(detail) % params if params else str(detail)
-        await self.send_json({"type": "error", "code": code, "detail": text})
 
     async def _validation_error(self, exc: ValidationError) -> None:
         with translation.override(self.language):

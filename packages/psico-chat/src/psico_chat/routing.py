@@ -13,16 +13,17 @@ import psico_core.converters  # noqa: F401  (registers the "psico_id" path conve
 from channels.routing import URLRouter
 from django.urls import path, re_path
 
-from .consumers import CLOSE_NOT_FOUND, ChatConsumer
+from .consumers import ChatConsumer
 from .live import NotificationsConsumer
 from .middleware import ChatAuthMiddlewareStack
+from .sockets import CLOSE_NOT_FOUND
 
 
 async def refuse_unknown_path(scope, receive, send) -> None:
     """A tiny ASGI application for WebSocket paths that name no chat: close with 4404.
 
     Accepted first, then closed: a close before the handshake reaches clients as a bare
-    HTTP 403 (see ``ChatConsumer._refuse``). Nothing of the path is echoed.
+    HTTP 403 (see ``LayerSocketConsumer._refuse``). Nothing of the path is echoed.
     """
     message = await receive()
     if message["type"] != "websocket.connect":
