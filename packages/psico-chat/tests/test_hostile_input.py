@@ -64,6 +64,8 @@ async def test_an_eighteen_digit_id_is_looked_up_and_not_found(refusal_code, pat
         '{"type": "chat.message", "message": "\\ud800"}',
         '{"type": "chat.message", "message": "a\\udfffb"}',
         '{"type": "chat.message", "\\ud800": "hola"}',
+        # Not escaped: the frame's text itself holds one, as only a test client can send.
+        '{"type": "chat.message", "message": "\ud800"}',
         '{"type": "history", "limit": NaN}',
         '{"type": "resume", "after": Infinity}',
     ],
@@ -74,6 +76,7 @@ async def test_an_eighteen_digit_id_is_looked_up_and_not_found(refusal_code, pat
         "lone-high-surrogate",
         "lone-low-surrogate",
         "surrogate-key",
+        "raw-lone-surrogate",
         "nan",
         "infinity",
     ],
