@@ -170,6 +170,21 @@ async def recv(ws) -> dict:
     return json.loads(await ws.recv())
 
 
+async def participant_tokens(appointment) -> tuple[str, str]:
+    """The API tokens of the appointment's patient and professional, in that order."""
+    from rest_framework.authtoken.models import Token
+
+    @database_sync_to_async
+    def keys() -> tuple[str, str]:
+        patient, professional = appointment.patient, appointment.psychologist
+        return (
+            Token.objects.get_or_create(user=patient)[0].key,
+            Token.objects.get_or_create(user=professional)[0].key,
+        )
+
+    return await keys()
+
+
 async def send_message(ws, text: str) -> dict:
     await ws.send(json.dumps({"type": "chat.message", "message": text}))
     frame = await recv(ws)
@@ -180,17 +195,8 @@ async def send_message(ws, text: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 async def test_two_servers_share_a_chat_and_resume_loses_nothing(two_servers, appointment):
-    from rest_framework.authtoken.models import Token
-
     server_a, server_b = two_servers
-    tokens = await database_sync_to_async(
-        lambda: {
-            user.pk: Token.objects.get_or_create(user=user)[0].key
-            for user in (appointment.patient, appointment.psychologist)
-        }
-    )()
-    patient_token = tokens[appointment.patient.pk]
-    professional_token = tokens[appointment.psychologist.pk]
+    patient_token, professional_token = await participant_tokens(appointment)
     connect = websockets.connect
 
     async with connect(
@@ -265,17 +271,9 @@ async def frames_until(ws, done) -> list[dict]:
 @pytest.mark.django_db(transaction=True)
 async def test_a_client_id_stores_one_message_across_two_servers(two_servers, appointment):
     from psico_chat.models import ChatMessage
-    from rest_framework.authtoken.models import Token
 
     server_a, server_b = two_servers
-    tokens = await database_sync_to_async(
-        lambda: {
-            user.pk: Token.objects.get_or_create(user=user)[0].key
-            for user in (appointment.patient, appointment.psychologist)
-        }
-    )()
-    patient_token = tokens[appointment.patient.pk]
-    professional_token = tokens[appointment.psychologist.pk]
+    patient_token, professional_token = await participant_tokens(appointment)
     stored_with = database_sync_to_async(
         lambda client_id: list(
             ChatMessage.objects.filter(client_id=client_id).values_list("id", flat=True)
