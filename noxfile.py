@@ -14,7 +14,13 @@ import nox
 
 ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
-PACKAGES = ("psico-core", "psico-accounts", "psico-scheduling", "psico-chat")
+PACKAGES = (
+    "psico-core",
+    "psico-accounts",
+    "psico-scheduling",
+    "psico-chat",
+    "psico-notifications",
+)
 
 nox.options.sessions = ["demo"]
 nox.options.reuse_existing_virtualenvs = True
@@ -24,7 +30,7 @@ nox.options.default_venv_backend = "virtualenv"
 
 
 def install_site(session: nox.Session, *extra: str, extras: str = "") -> None:
-    """The four packages (built from this tree, not editable) plus the host's dependencies.
+    """The five packages (built from this tree, not editable) plus the host's dependencies.
 
     pip rebuilds and reinstalls a local directory on every install, so a reused virtualenv
     always gets the current sources.

@@ -60,6 +60,7 @@ LOCAL_APPS = [
     "psico_accounts",
     "psico_scheduling",
     "psico_chat",
+    "psico_notifications",
 ]
 # The Psico apps come first so that their templates (password reset emails) win over the
 # admin's registration templates of the same name.
@@ -278,6 +279,17 @@ TASKS = {
             _tasks_backend, _tasks_backend
         )
     }
+}
+
+# --- Notifications ------------------------------------------------------------------------
+
+# Appointment emails (psico-notifications), sent by the worker. FRONTEND_URL makes the email
+# about a new booking link to the appointment in the front end (APPOINTMENT_URL_PATH after it).
+PSICO_NOTIFICATIONS = {
+    "FRONTEND_URL": env.str("FRONTEND_URL", default=None),
+    "APPOINTMENT_URL_PATH": env.str(
+        "FRONTEND_APPOINTMENT_PATH", default="/appointments/{appointment_id}"
+    ),
 }
 
 # --- CORS and CSRF ------------------------------------------------------------------------

@@ -402,6 +402,15 @@ MATRIX: list[Case] = [
     Case("post", "api/chat/ticket/", signed_in(201)),
     # Everyone signed in has an inbox; what is in it is checked below, actor by actor.
     Case("get", "api/chat/conversations/", signed_in(200)),
+    # --- notifications -------------------------------------------------------------------------
+    # Everyone signed in has their own preferences (what each one sees is tested in the package).
+    Case("get", "api/notifications/preferences/", signed_in(200)),
+    Case(
+        "patch",
+        "api/notifications/preferences/",
+        signed_in(200),
+        body=lambda world, actor: {"email_reminders": False},
+    ),
     # --- site ----------------------------------------------------------------------------------
     Case("get", "api/schema/", EVERYONE),
     Case("get", "api/docs/", EVERYONE),

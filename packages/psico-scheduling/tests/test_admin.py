@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from psico_accounts.testing.factories import TEST_PASSWORD
-from psico_scheduling.models import AppointmentStatus, BlockedDate, WeeklyAvailability
+from psico_scheduling import services
+from psico_scheduling.models import (
+    AppointmentEvent,
+    AppointmentStatus,
+    BlockedDate,
+    WeeklyAvailability,
+)
 from psico_scheduling.testing.factories import (
     AppointmentFactory,
     BlockedDateFactory,
@@ -167,3 +173,17 @@ def test_an_appointment_reads_in_the_professionals_time_zone(professional):
         psychologist=professional, start=start, end=start + dt.timedelta(hours=1)
     )
     assert str(appointment).endswith("2030-05-27 09:00 CEST")
+
+
+def test_the_outbox_is_listed_read_only(admin_client_, appointment, professional):
+    services.appointment_confirm(appointment=appointment, by=professional)
+    event = AppointmentEvent.objects.get()
+    url = reverse("admin:psico_scheduling_appointmentevent_changelist")
+    response = admin_client_.get(url, {"q": professional.email, "dispatched_at__isempty": "1"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    detail = admin_client_.get(
+        reverse("admin:psico_scheduling_appointmentevent_change", args=[event.pk])
+    )
+    assert detail.status_code == 200
+    assert admin_client_.post(detail.request["PATH_INFO"], {"name": "x"}).status_code == 403

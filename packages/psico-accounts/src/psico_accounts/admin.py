@@ -157,6 +157,7 @@ class UserAdmin(DjangoUserAdmin):
                     "gender",
                     "date_of_birth",
                     "profile_picture",
+                    "language",
                 )
             },
         ),

@@ -18,6 +18,7 @@ from .validators import (
     normalize_ci,
     normalize_phone,
     validate_ci,
+    validate_language,
     validate_not_in_future,
     validate_not_too_old,
     validate_phone,
@@ -141,6 +142,17 @@ class User(AbstractUser):
         validators=[ImageFileValidator(), FileSizeValidator()],
     )
     email_verified = models.BooleanField(_("email verified"), default=False)
+    # No choices on the column: the host's LANGUAGES would be baked into a migration.
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        validators=[validate_language],
+        help_text=_(
+            "Language of the emails sent to this user, one of the site's LANGUAGES; empty: "
+            "the site's LANGUAGE_CODE."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     USERNAME_FIELD = "email"

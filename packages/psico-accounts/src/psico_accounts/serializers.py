@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from psico_core.payloads import DatabaseIdRelatedField, InputModelSerializer, InputSerializer
 from rest_framework import serializers
@@ -183,11 +184,25 @@ USER_READ_FIELDS = [
     "date_of_birth",
     "profile_picture",
     "email_verified",
+    "language",
     "is_active",
     "date_joined",
     "patient_profile",
     "professional_profile",
 ]
+
+
+def _language_field(**kwargs) -> serializers.ChoiceField:
+    # An enum of the site's LANGUAGES in the schema; empty stands for the site's default.
+    return serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Language of the emails sent to this user; empty: the site's default language."
+        ),
+        **kwargs,
+    )
 
 
 class UserReadSerializer(FieldsBuiltOnceModelSerializer):
@@ -221,10 +236,19 @@ class UserUpdateSerializer(AccountsInputModelSerializer):
         validators=User._meta.get_field("profile_picture").validators,
         help_text=_("An image file; send null (or an empty value) to remove the picture."),
     )
+    language = _language_field()
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "phone", "gender", "date_of_birth", "profile_picture"]
+        fields = [
+            "first_name",
+            "last_name",
+            "phone",
+            "gender",
+            "date_of_birth",
+            "profile_picture",
+            "language",
+        ]
 
 
 class ProfilePictureFormSerializer(InputSerializer):
@@ -256,6 +280,14 @@ class RegisterSerializer(AccountsInputModelSerializer):
         write_only=True,
         help_text=_('Optional; if sent, it must be "patient".'),
     )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_(
+            "Language of the emails sent to this user; by default the language of the "
+            "request (Accept-Language)."
+        ),
+    )
 
     class Meta:
         model = User
@@ -269,6 +301,7 @@ class RegisterSerializer(AccountsInputModelSerializer):
             "gender",
             "date_of_birth",
             "user_type",
+            "language",
         ]
         extra_kwargs = {
             "first_name": {"required": True, "allow_blank": False},
@@ -340,6 +373,7 @@ class UserAdminCreateSerializer(AccountsInputModelSerializer):
     )
     patient_profile = PatientProfileSerializer(required=False)
     professional_profile = ProfessionalProfileAdminSerializer(required=False)
+    language = _language_field()
 
     class Meta:
         model = User
@@ -354,6 +388,7 @@ class UserAdminCreateSerializer(AccountsInputModelSerializer):
             "gender",
             "date_of_birth",
             "is_active",
+            "language",
             "patient_profile",
             "professional_profile",
         ]

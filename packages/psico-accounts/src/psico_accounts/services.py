@@ -50,6 +50,7 @@ USER_UPDATABLE_FIELDS = frozenset(
         "profile_picture",
         "is_active",
         "email_verified",
+        "language",
     }
 )
 PATIENT_PROFILE_FIELDS = frozenset({"emergency_contact_name", "emergency_contact_phone"})
@@ -169,6 +170,7 @@ def user_create(
     is_active: bool = True,
     email_verified: bool = False,
     is_superuser: bool = False,
+    language: str = "",
     patient_profile: Mapping[str, Any] | None = None,
     professional_profile: Mapping[str, Any] | None = None,
 ) -> User:
@@ -193,6 +195,7 @@ def user_create(
         email_verified=email_verified,
         is_staff=user_type == UserType.ADMIN or is_superuser,
         is_superuser=is_superuser,
+        language=language or "",
     )
     if profile_picture:
         user.profile_picture = profile_picture
@@ -233,8 +236,10 @@ def patient_register(
     phone: str = "",
     gender: str = "",
     date_of_birth: dt.date | None = None,
+    language: str = "",
 ) -> User:
-    """Self-service sign-up: always a patient, always with a CI and a usable password."""
+    """Self-service sign-up: always a patient, always with a CI and a usable password.
+    ``language`` is the one the person signed up in (the API takes it from the request)."""
     errors: ErrorDict = {}
     if not (ci or "").strip():
         errors["ci"] = [ValidationError(_("The CI is required."), code="required")]
@@ -252,6 +257,7 @@ def patient_register(
         phone=phone,
         gender=gender,
         date_of_birth=date_of_birth,
+        language=language,
     )
 
 

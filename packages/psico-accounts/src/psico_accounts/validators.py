@@ -5,6 +5,7 @@ import functools
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -71,6 +72,16 @@ def _known_time_zones() -> frozenset[str]:
         for name in zoneinfo.available_timezones()
         if name not in _NOT_LOCATIONS and not name.startswith(("posix/", "right/"))
     )
+
+
+def validate_language(value: str) -> None:
+    """One of the site's ``LANGUAGES`` (read when called, so ``override_settings`` applies)."""
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("“%(value)s” is not one of the site's languages."),
+            code="invalid_language",
+            params={"value": value},
+        )
 
 
 def validate_time_zone(value: str) -> None:

@@ -6,6 +6,7 @@ from typing import cast
 
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.drainage import set_override
@@ -92,6 +93,9 @@ class RegisterView(AnonymousAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("user_type", None)
+        # Emails will speak the language the person signed up in (Accept-Language, or the
+        # language cookie), unless they chose one.
+        data.setdefault("language", translation.get_language_from_request(request))
         user = services.patient_register(**data)
         token = services.token_issue(user=user, request=request)
         return Response(

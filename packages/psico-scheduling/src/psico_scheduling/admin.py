@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from psico_core.service_forms import check_through_service
 
 from . import selectors, services
-from .models import Appointment, BlockedDate, WeeklyAvailability
+from .models import Appointment, AppointmentEvent, BlockedDate, WeeklyAvailability
 
 PEOPLE_SEARCH = ("email", "first_name", "last_name")
 
@@ -289,3 +289,36 @@ class AppointmentAdmin(admin.ModelAdmin):
     def local_start(self, appointment: Appointment) -> str:
         zone = selectors.professional_time_zone(appointment.psychologist)
         return appointment.start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+EVENT_ADMIN_FIELDS = (
+    "appointment",
+    "name",
+    "sequence",
+    "actor",
+    "payload",
+    "created_at",
+    "dispatched_at",
+)
+
+
+@admin.register(AppointmentEvent)
+class AppointmentEventAdmin(admin.ModelAdmin):
+    """The outbox, read only: what happened to each appointment and whether it was relayed."""
+
+    list_display = ["name", "appointment", "sequence", "actor", "created_at", "dispatched_at"]
+    list_filter = ["name", ("dispatched_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["appointment__patient", "appointment__psychologist", "actor"]
+    search_fields = (*_search("appointment__patient"), *_search("appointment__psychologist"))
+    date_hierarchy = "created_at"
+    fields = EVENT_ADMIN_FIELDS
+    readonly_fields = EVENT_ADMIN_FIELDS
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -54,6 +54,15 @@ def check_settings(app_configs, **kwargs):
                 id="psico_scheduling.E003",
             )
         )
+    batch = scheduling_settings.EVENT_RELAY_BATCH_SIZE
+    if not _is_int(batch) or batch <= 0:
+        errors.append(
+            Error(
+                f"PSICO_SCHEDULING['EVENT_RELAY_BATCH_SIZE'] must be a positive integer,"
+                f" not {batch!r}.",
+                id="psico_scheduling.E006",
+            )
+        )
     step = scheduling_settings.SLOT_STEP_MINUTES
     if step is not None and (not _is_int(step) or step <= 0):
         errors.append(

@@ -1,5 +1,5 @@
-"""The appointment statuses, importable without the app registry (other packages' settings
-defaults name them); ``psico_scheduling.models`` re-exports them."""
+"""The appointment statuses and lifecycle event names, importable without the app registry
+(other packages' settings defaults name them); ``psico_scheduling.models`` re-exports them."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,3 +11,15 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No show")
+
+
+class AppointmentEventName(models.TextChoices):
+    """What happened to an appointment: the names of the lifecycle events everywhere (the
+    outbox, the signals, the API)."""
+
+    BOOKED = "appointment.booked", _("Booked")
+    CONFIRMED = "appointment.confirmed", _("Confirmed")
+    CANCELLED = "appointment.cancelled", _("Cancelled")
+    RESCHEDULED = "appointment.rescheduled", _("Rescheduled")
+    COMPLETED = "appointment.completed", _("Completed")
+    NO_SHOW = "appointment.no_show", _("No show")

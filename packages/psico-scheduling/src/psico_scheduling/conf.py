@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     # within this many days of today; further ones are refused before any date arithmetic
     # (9999-12-31 plus a day overflows). Bookings are further bound by MAX_DAYS_AHEAD.
     "DATE_WINDOW_DAYS": 3660,
+    # How many outbox events (AppointmentEvent) one relay transaction locks and sends at once.
+    "EVENT_RELAY_BATCH_SIZE": 100,
 }
 
 scheduling_settings = AppSettings("PSICO_SCHEDULING", DEFAULTS)

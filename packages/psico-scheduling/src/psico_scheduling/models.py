@@ -5,10 +5,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AppointmentStatus
+from .choices import AppointmentEventName, AppointmentStatus
 from .validators import validate_date_in_window, validate_whole_minutes
 
-__all__ = ["Appointment", "AppointmentStatus", "BlockedDate", "WeeklyAvailability", "Weekday"]
+__all__ = [
+    "Appointment",
+    "AppointmentEvent",
+    "AppointmentEventName",
+    "AppointmentStatus",
+    "BlockedDate",
+    "WeeklyAvailability",
+    "Weekday",
+]
 
 
 class Weekday(models.IntegerChoices):
@@ -182,3 +190,55 @@ class Appointment(models.Model):
 
         local_start = self.start.astimezone(professional_time_zone(self.psychologist))
         return f"{self.patient} · {self.psychologist} · {local_start:%Y-%m-%d %H:%M %Z}"
+
+
+class AppointmentEvent(models.Model):
+    """One lifecycle change of an appointment, recorded in the transaction that made it.
+
+    This is the outbox: a change that rolls back leaves no row, and a row committed with its
+    change survives a process that dies right after. The relay
+    (:func:`psico_scheduling.tasks.relay_appointment_events`) sends each undispatched row as
+    :data:`~psico_scheduling.signals.appointment_event_recorded` and stamps ``dispatched_at``.
+    ``sequence`` counts the appointment's changes from 0 (the booking): a calendar's SEQUENCE.
+    """
+
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("appointment"),
+    )
+    name = models.CharField(_("event"), max_length=32, choices=AppointmentEventName.choices)
+    sequence = models.PositiveIntegerField(_("sequence"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+        indexes = [
+            # The relay's query: what is still waiting, oldest first.
+            models.Index(
+                fields=["id"],
+                condition=Q(dispatched_at__isnull=True),
+                name="psico_scheduling_event_waiting",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "sequence"], name="psico_scheduling_event_sequence_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.sequence} · {self.appointment_id}"

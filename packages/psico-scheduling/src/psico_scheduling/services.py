@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .conf import scheduling_settings
-from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    BlockedDate,
+    WeeklyAvailability,
+)
 from .signals import (
     APPOINTMENT_BOOKED,
     APPOINTMENT_CANCELLED,
@@ -342,8 +348,38 @@ def appointment_book(
             reason=reason,
         )
         _save_guarded(appointment)
-        appointment_changed_announce(appointment=appointment, event=APPOINTMENT_BOOKED, by=patient)
+        _record(appointment, event=APPOINTMENT_BOOKED, by=patient)
     return appointment
+
+
+def _event_payload(**values) -> dict:
+    # Times as ISO 8601 in UTC, so that the payload reads the same before and after its JSON
+    # round trip through the database.
+    return {
+        key: value.astimezone(dt.UTC).isoformat() if isinstance(value, dt.datetime) else value
+        for key, value in values.items()
+    }
+
+
+def _record(appointment: Appointment, *, event: str, by, **payload) -> AppointmentEvent:
+    """Writes the outbox row of a change in the caller's transaction and announces it.
+
+    Every caller holds the appointment's row lock (or has just created it), so counting its
+    earlier events gives the next ``sequence`` without a race; the unique constraint on
+    (appointment, sequence) backs that up. The relay is enqueued once the transaction commits.
+    """
+    from .tasks import relay_appointment_events_soon
+
+    record = AppointmentEvent.objects.create(
+        appointment=appointment,
+        name=event,
+        sequence=AppointmentEvent.objects.filter(appointment=appointment).count(),
+        actor=by,
+        payload=_event_payload(start=appointment.start, end=appointment.end, **payload),
+    )
+    appointment_changed_announce(appointment=appointment, event=event, by=by)
+    transaction.on_commit(relay_appointment_events_soon)
+    return record
 
 
 # -- lifecycle -----------------------------------------------------------------------------
@@ -381,7 +417,7 @@ def appointment_confirm(*, appointment: Appointment, by) -> Appointment:
             raise ValidationError(ALREADY_STARTED)
         appointment.status = AppointmentStatus.CONFIRMED
         appointment.save(update_fields=["status", "updated_at"])
-        appointment_changed_announce(appointment=appointment, event=APPOINTMENT_CONFIRMED, by=by)
+        _record(appointment, event=APPOINTMENT_CONFIRMED, by=by)
     return appointment
 
 
@@ -418,7 +454,13 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str) -> Appointm
                 "updated_at",
             ]
         )
-        appointment_changed_announce(appointment=appointment, event=APPOINTMENT_CANCELLED, by=by)
+        _record(
+            appointment,
+            event=APPOINTMENT_CANCELLED,
+            by=by,
+            late=appointment.is_late_cancellation,
+            reason=reason,
+        )
     return appointment
 
 
@@ -432,7 +474,7 @@ def _close(appointment: Appointment, by, status: str, event: str) -> Appointment
             raise ValidationError(NOT_STARTED_YET)
         appointment.status = status
         appointment.save(update_fields=["status", "updated_at"])
-        appointment_changed_announce(appointment=appointment, event=event, by=by)
+        _record(appointment, event=event, by=by)
     return appointment
 
 
@@ -484,6 +526,7 @@ def appointment_update(
                 start_time=new_time,
                 exclude_appointment_id=appointment.pk,
             )
+            previous_start, previous_end = appointment.start, appointment.end
             appointment.start, appointment.end = start, end
             appointment.status = AppointmentStatus.PENDING
             update_fields += ["start", "end", "status"]
@@ -492,7 +535,11 @@ def appointment_update(
             update_fields.append("reason")
         _save_guarded(appointment, update_fields=update_fields)
         if rescheduled:
-            appointment_changed_announce(
-                appointment=appointment, event=APPOINTMENT_RESCHEDULED, by=by
+            _record(
+                appointment,
+                event=APPOINTMENT_RESCHEDULED,
+                by=by,
+                previous_start=previous_start,
+                previous_end=previous_end,
             )
     return appointment

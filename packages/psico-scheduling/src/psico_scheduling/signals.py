@@ -22,6 +22,31 @@ Listen from your ``AppConfig.ready``::
     def on_appointment_changed(sender, *, appointment, event, by, **kwargs): ...
 
     appointment_changed.connect(on_appointment_changed, dispatch_uid="myapp.appointments")
+
+``appointment_changed`` is for live effects (a badge in an open page): a process that dies
+between the commit and the signal loses it. What must not be lost (email, webhooks, an
+audit) listens to ``appointment_event_recorded`` instead, sent by a worker from the outbox
+(:class:`~psico_scheduling.models.AppointmentEvent`, written in the same transaction as the
+change), at least once per change, with one keyword argument:
+
+- ``event``: the :class:`~psico_scheduling.models.AppointmentEvent`: ``name`` (one of
+  :data:`APPOINTMENT_EVENTS`), ``appointment``, ``actor`` (who did it), ``sequence`` (0 for
+  the booking, one more for each later change of that appointment), ``created_at`` and
+  ``payload``: ``start`` and ``end`` (ISO 8601, UTC) always; for a cancellation ``late``
+  (within ``CANCELLATION_WINDOW_HOURS``) and ``reason``; for a reschedule
+  ``previous_start`` and ``previous_end``.
+
+Its receivers run inside the worker's transaction that marks the event dispatched: one that
+enqueues a task on the database backend enqueues it atomically with that mark. A receiver
+that raises is logged and the others still run. A worker that dies before the commit leaves
+the event waiting, and the next relay sends it again: make receivers idempotent (e.g. a
+unique key per event and recipient)::
+
+    from psico_scheduling.signals import appointment_event_recorded
+
+    def on_event(sender, *, event, **kwargs): ...
+
+    appointment_event_recorded.connect(on_event, dispatch_uid="myapp.appointment_events")
 """
 
 from __future__ import annotations
@@ -32,14 +57,16 @@ from functools import partial
 from django.db import transaction
 from django.dispatch import Signal
 
+from .choices import AppointmentEventName
+
 logger = logging.getLogger(__name__)
 
-APPOINTMENT_BOOKED = "appointment.booked"
-APPOINTMENT_CONFIRMED = "appointment.confirmed"
-APPOINTMENT_CANCELLED = "appointment.cancelled"
-APPOINTMENT_RESCHEDULED = "appointment.rescheduled"
-APPOINTMENT_COMPLETED = "appointment.completed"
-APPOINTMENT_NO_SHOW = "appointment.no_show"
+APPOINTMENT_BOOKED: str = AppointmentEventName.BOOKED.value
+APPOINTMENT_CONFIRMED: str = AppointmentEventName.CONFIRMED.value
+APPOINTMENT_CANCELLED: str = AppointmentEventName.CANCELLED.value
+APPOINTMENT_RESCHEDULED: str = AppointmentEventName.RESCHEDULED.value
+APPOINTMENT_COMPLETED: str = AppointmentEventName.COMPLETED.value
+APPOINTMENT_NO_SHOW: str = AppointmentEventName.NO_SHOW.value
 
 APPOINTMENT_EVENTS = (
     APPOINTMENT_BOOKED,
@@ -51,6 +78,7 @@ APPOINTMENT_EVENTS = (
 )
 
 appointment_changed = Signal()
+appointment_event_recorded = Signal()
 
 
 def appointment_changed_announce(*, appointment, event: str, by) -> None:

@@ -1,0 +1,52 @@
+"""Django admin: the email deliveries (what went out, what is retried, what failed) and
+the preferences, read only; users change their preferences through the API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import EmailDelivery, NotificationPreference
+
+DELIVERY_FIELDS = (
+    "event",
+    "recipient",
+    "kind",
+    "status",
+    "attempts",
+    "last_error",
+    "sent_at",
+    "created_at",
+    "updated_at",
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "recipient", "status", "attempts", "sent_at", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "recipient__first_name", "recipient__last_name"]
+    date_hierarchy = "created_at"
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "email_booking_activity", "email_reminders", "updated_at"]
+    list_filter = ["email_booking_activity", "email_reminders"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    fields = ("user", "email_booking_activity", "email_reminders", "updated_at")
+    readonly_fields = fields

@@ -1,0 +1,159 @@
+"""The appointment emails: subject, text and HTML bodies and invitation of each kind, in the
+recipient's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from psico_accounts.conf import accounts_settings
+from psico_scheduling.models import AppointmentEvent
+from psico_scheduling.selectors import professional_time_zone
+
+from . import invitations
+from .conf import notifications_settings
+from .models import EmailKind
+
+INVITATION_FILENAME = "invitation.ics"
+
+
+def recipient_language(user) -> str:
+    """The user's language when the site still offers it, else the site's default."""
+    language = getattr(user, "language", "") or ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def appointment_url(appointment_id: int) -> str | None:
+    """The appointment's page in the front end, or None without ``FRONTEND_URL``."""
+    base = notifications_settings.FRONTEND_URL
+    if not base:
+        return None
+    path = notifications_settings.APPOINTMENT_URL_PATH.format(appointment_id=appointment_id)
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def _when(moment: dt.datetime, zone) -> str:
+    local = moment.astimezone(zone)
+    return f"{date_format(local, 'DATE_FORMAT')}, {local:%H:%M} ({zone.key})"
+
+
+def _actor(event: AppointmentEvent) -> str:
+    actor = event.actor
+    appointment = event.appointment
+    if actor is None or actor.pk not in (appointment.patient_id, appointment.psychologist_id):
+        return _("The clinic")
+    return _name(actor)
+
+
+def _texts(kind: str, event: AppointmentEvent, zone) -> dict[str, Any]:
+    """Subject, paragraphs and invitation of one kind, in the active language."""
+    appointment = event.appointment
+    patient, professional = appointment.patient, appointment.psychologist
+    start = dt.datetime.fromisoformat(event.payload["start"])
+    when = _when(start, zone)
+    if kind == EmailKind.BOOKING_REQUEST:
+        return {
+            "subject": _("New appointment request: %(patient)s, %(when)s")
+            % {"patient": _name(patient), "when": when},
+            "paragraphs": [
+                _("%(patient)s booked an appointment with you for %(when)s.")
+                % {"patient": _name(patient), "when": when},
+                _("It waits for your confirmation."),
+            ],
+            "action": _("Confirm or decline the appointment"),
+            "method": None,
+        }
+    if kind == EmailKind.CONFIRMED:
+        return {
+            "subject": _("Your appointment of %(when)s is confirmed") % {"when": when},
+            "paragraphs": [
+                _("%(professional)s confirmed your appointment for %(when)s.")
+                % {"professional": _name(professional), "when": when},
+                _("The attached invitation adds it to your calendar."),
+            ],
+            "action": _("See the appointment"),
+            "method": invitations.REQUEST,
+            "status": "CONFIRMED",
+        }
+    if kind == EmailKind.RESCHEDULED:
+        previous = _when(dt.datetime.fromisoformat(event.payload["previous_start"]), zone)
+        return {
+            "subject": _("New time for your appointment: %(when)s") % {"when": when},
+            "paragraphs": [
+                _("%(actor)s moved the appointment from %(previous)s to %(when)s.")
+                % {"actor": _actor(event), "previous": previous, "when": when},
+                _("The professional has to confirm the new time."),
+                _("The attached invitation updates your calendar."),
+            ],
+            "action": _("See the appointment"),
+            "method": invitations.REQUEST,
+            "status": "TENTATIVE",
+        }
+    paragraphs = [
+        _("%(actor)s cancelled the appointment of %(when)s.")
+        % {"actor": _actor(event), "when": when}
+    ]
+    if event.payload.get("late"):
+        paragraphs.append(_("It was cancelled less than the agreed notice before its start."))
+    paragraphs.append(_("The attached invitation removes it from your calendar."))
+    return {
+        "subject": _("Appointment of %(when)s cancelled") % {"when": when},
+        "paragraphs": paragraphs,
+        "action": _("See the appointment"),
+        "method": invitations.CANCEL,
+        "status": "CANCELLED",
+    }
+
+
+def appointment_email(*, kind: str, event: AppointmentEvent, recipient) -> EmailMultiAlternatives:
+    """The email of ``kind`` about ``event`` for ``recipient``, ready to send."""
+    appointment = event.appointment
+    zone = professional_time_zone(appointment.psychologist)
+    with translation.override(recipient_language(recipient)):
+        texts = _texts(kind, event, zone)
+        site_name = accounts_settings.SITE_NAME
+        context = {
+            **texts,
+            "site_name": site_name,
+            "recipient_name": recipient.get_short_name() or recipient.email,
+            "url": appointment_url(appointment.pk),
+        }
+        message = EmailMultiAlternatives(
+            subject=f"{site_name}: {texts['subject']}",
+            body=render_to_string("psico_notifications/email/appointment.txt", context),
+            from_email=notifications_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+            to=[recipient.email],
+        )
+        message.attach_alternative(
+            render_to_string("psico_notifications/email/appointment.html", context), "text/html"
+        )
+        if texts["method"]:
+            summary = _("Appointment: %(patient)s with %(professional)s") % {
+                "patient": _name(appointment.patient),
+                "professional": _name(appointment.psychologist),
+            }
+            ics = invitations.appointment_invitation(
+                method=texts["method"],
+                appointment_id=appointment.pk,
+                sequence=event.sequence,
+                start=dt.datetime.fromisoformat(event.payload["start"]),
+                end=dt.datetime.fromisoformat(event.payload["end"]),
+                stamp=event.created_at,
+                zone=zone,
+                summary=summary,
+                patient=appointment.patient,
+                professional=appointment.psychologist,
+                status=texts["status"],
+            )
+            message.attach(INVITATION_FILENAME, ics, "text/calendar")
+    return message

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from psico_scheduling.models import AppointmentEvent
+
+
+class NotificationPreference(models.Model):
+    """What a user wants to be emailed about. A user without a row gets every email.
+
+    Security emails (password reset) are always sent and have no switch here.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("user"),
+    )
+    email_booking_activity = models.BooleanField(
+        _("email about bookings"),
+        default=True,
+        help_text=_("New bookings, confirmations, cancellations and changes of time."),
+    )
+    email_reminders = models.BooleanField(
+        _("email reminders"),
+        default=True,
+        help_text=_("Reminders before each appointment."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class EmailKind(models.TextChoices):
+    BOOKING_REQUEST = "booking_request", _("New booking (to the professional)")
+    CONFIRMED = "confirmed", _("Confirmation (to the patient)")
+    CANCELLED = "cancelled", _("Cancellation")
+    RESCHEDULED = "rescheduled", _("New time")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not wanted")
+    FAILED = "failed", _("Failed")
+
+
+class EmailDelivery(models.Model):
+    """One email about one appointment event to one person: the task's record of itself.
+
+    The unique key (event, recipient, kind) and the row lock the sending task holds make a
+    retry, a relayed event sent twice or a second worker send nothing more once it is sent.
+    """
+
+    event = models.ForeignKey(
+        AppointmentEvent,
+        on_delete=models.CASCADE,
+        related_name="email_deliveries",
+        verbose_name=_("event"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="email_deliveries",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=EmailKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("email delivery")
+        verbose_name_plural = _("email deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "kind"],
+                name="psico_notifications_one_email_per_event_recipient_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"

@@ -1,0 +1,42 @@
+"""Turns appointment events into email tasks: who hears about what."""
+
+from __future__ import annotations
+
+from psico_scheduling.models import AppointmentEvent, AppointmentEventName
+
+from .models import EmailKind
+from .tasks import send_appointment_email
+
+KIND_OF_EVENT = {
+    AppointmentEventName.BOOKED: EmailKind.BOOKING_REQUEST,
+    AppointmentEventName.CONFIRMED: EmailKind.CONFIRMED,
+    AppointmentEventName.CANCELLED: EmailKind.CANCELLED,
+    AppointmentEventName.RESCHEDULED: EmailKind.RESCHEDULED,
+}
+
+
+def recipients_of(event: AppointmentEvent) -> list[int]:
+    """Ids of the people an event is emailed to: the professional for a booking, the patient
+    for a confirmation, the other party for a cancellation or a new time (both when a clinic
+    admin made the change). Completed and no-show are recorded, not emailed."""
+    appointment = event.appointment
+    patient, professional = appointment.patient_id, appointment.psychologist_id
+    if event.name == AppointmentEventName.BOOKED:
+        return [professional]
+    if event.name == AppointmentEventName.CONFIRMED:
+        return [patient]
+    if event.name in (AppointmentEventName.CANCELLED, AppointmentEventName.RESCHEDULED):
+        return [person for person in (patient, professional) if person != event.actor_id]
+    return []
+
+
+def on_appointment_event(sender, *, event: AppointmentEvent, **kwargs) -> None:
+    """Enqueues one email task per recipient. This runs inside the relay's transaction: on the
+    database backend the tasks are stored together with the event's dispatched mark."""
+    kind = KIND_OF_EVENT.get(AppointmentEventName(event.name))
+    if kind is None:
+        return
+    for recipient_id in recipients_of(event):
+        send_appointment_email.enqueue(
+            event_id=event.pk, recipient_id=recipient_id, kind=kind.value
+        )

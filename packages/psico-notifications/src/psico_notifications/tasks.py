@@ -1,0 +1,75 @@
+"""The email tasks, run by the ``TASKS`` backend (a ``db_worker`` process in production).
+
+Arguments are plain JSON ids; the task reads the event, the recipient and their preferences
+when it runs, never in the request that changed the appointment.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from psico_core.tasks_compat import task
+
+from .conf import notifications_settings
+
+logger = logging.getLogger(__name__)
+
+# What the task returns (and the database backend records as its result).
+SENT = "sent"
+ALREADY_SENT = "already_sent"
+NOT_WANTED = "not_wanted"
+IN_PROGRESS = "in_progress"
+RETRY_SCHEDULED = "retry_scheduled"
+
+
+def _retry_later(bound_task, *, attempt: int, **kwargs) -> bool:
+    """Enqueue ``bound_task`` again after the delay ``EMAIL_RETRY_DELAYS_SECONDS`` gives for
+    this attempt; False once the delays are spent or the backend cannot defer (the immediate
+    backend runs inside the caller, where waiting is not an option)."""
+    delays = notifications_settings.EMAIL_RETRY_DELAYS_SECONDS
+    if attempt > len(delays) or not bound_task.get_backend().supports_defer:
+        return False
+    run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
+    bound_task.using(run_after=run_after).enqueue(attempt=attempt + 1, **kwargs)
+    return True
+
+
+@task
+def send_appointment_email(*, event_id: int, recipient_id: int, kind: str, attempt: int = 1) -> str:
+    """Send the email ``kind`` about the appointment event ``event_id`` to ``recipient_id``,
+    at most once.
+
+    The :class:`~psico_notifications.models.EmailDelivery` row of (event, recipient, kind) is
+    locked while the email goes out and marked sent in the same transaction: a second worker
+    skips a locked row (:data:`IN_PROGRESS`) and a later run finds it sent
+    (:data:`ALREADY_SENT`). A recipient who turned booking emails off gets nothing
+    (:data:`NOT_WANTED`). A mail server that cannot be reached or refuses the message loses
+    nothing: the task enqueues itself again later (``EMAIL_RETRY_DELAYS_SECONDS``) and raises
+    only when every retry is spent, leaving the delivery ``failed`` with the error.
+    """
+    from . import services  # services imports the models: only when the task runs.
+
+    arguments: dict[str, Any] = {"event_id": event_id, "recipient_id": recipient_id, "kind": kind}
+    delivery = services.email_delivery_get_or_create(**arguments)
+    try:
+        with transaction.atomic():
+            outcome = services.email_delivery_send(delivery_id=delivery.pk)
+    except (smtplib.SMTPException, OSError) as error:
+        services.email_delivery_failed(delivery_id=delivery.pk, error=error, final=False)
+        if not _retry_later(send_appointment_email, attempt=attempt, **arguments):
+            services.email_delivery_failed(delivery_id=delivery.pk, error=error, final=True)
+            raise
+        logger.warning(
+            "The %s email of event %s could not be sent (attempt %s); it will be retried.",
+            kind,
+            event_id,
+            attempt,
+            exc_info=True,
+        )
+        return RETRY_SCHEDULED
+    return outcome
