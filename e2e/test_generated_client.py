@@ -193,3 +193,21 @@ def test_a_patient_books_and_cancels_with_the_generated_client(api, live_server,
     assert [message.id for message in history.results] == [sent.id]
     assert history.results[0].sender.id == registered.user.id
     assert history.results[0].message == "Hola, ¿confirmamos?"
+
+    # Notification preferences: everything on until the patient turns booking emails off.
+    preferences = operation(api, "notifications", "notifications_preferences_retrieve")
+    mine = ok(preferences.sync_detailed(client=client))
+    assert (mine.email_booking_activity, mine.email_reminders) == (True, True)
+    changed = ok(
+        operation(api, "notifications", "notifications_preferences_partial_update").sync_detailed(
+            client=client,
+            body=model(api, "PatchedNotificationPreferenceUpdateRequest")(
+                email_booking_activity=False
+            ),
+        )
+    )
+    assert (changed.email_booking_activity, changed.email_reminders) == (False, True)
+    again = ok(preferences.sync_detailed(client=client))
+    assert again.email_booking_activity is False
+    # The professional's own preferences were not touched.
+    assert ok(preferences.sync_detailed(client=as_professional)).email_booking_activity is True
