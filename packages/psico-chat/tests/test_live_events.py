@@ -214,9 +214,11 @@ async def test_after_a_burst_the_badge_shows_every_message(notifications, chat_s
         assert frame["type"] == "chat.unread" and frame["appointment"] == appointment.pk
         counts.append(frame["unread"])
 
+    # A push already reading the counts may be followed by one more, with the same count.
+    while not await professional_live.receive_nothing(timeout=0.5):
+        counts.append((await next_frame(professional_live))["unread"])
     # Coalesced: at most one push per message, never a count going back, ending at 8.
     assert counts == sorted(counts) and len(counts) <= 8 and counts[-1] == 8
-    assert await professional_live.receive_nothing(timeout=0.5)
 
 
 async def test_events_of_other_peoples_chats_never_arrive(notifications, chat_socket, appointment):
