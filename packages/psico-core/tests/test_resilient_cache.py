@@ -52,3 +52,34 @@ def test_the_shared_cache_is_the_alias(alias):
     from django.core.cache import caches
 
     assert ResilientCache(alias).shared is caches[alias]
+
+
+def test_count_adds_in_one_command_and_sets_the_timeout_once(private_redis):
+    import redis
+
+    counters = ResilientCache()
+    with override_settings(CACHES=redis_cache(private_redis.port)):
+        assert counters.count("c", 1, 60) == 1
+        assert counters.count("c", 3, 60) == 4
+        assert counters.shared.get("c") == 4
+        raw = redis.Redis(port=private_redis.port)
+        (key,) = raw.keys("*c")
+        assert 0 < raw.ttl(key) <= 60
+        raw.persist(key)
+        counters.count("c", 1, 60)
+        assert raw.ttl(key) == -1  # only a counter it creates gets the timeout
+        raw.close()
+        private_redis.stop()
+        assert counters.count("c", 2, 60) == 2  # in this process's memory meanwhile
+        private_redis.start()
+
+
+def test_count_on_any_other_cache_adds_then_increments():
+    counters = ResilientCache()
+    counters.reset()
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        assert counters.count("c", 2, 60) == 2
+        assert counters.count("c", 1, 60) == 3
+        counters.shared.delete("c")

@@ -32,11 +32,15 @@ async def group_send_retried(layer, group: str, event: dict[str, Any]) -> None:
             await layer.group_send(group, event)
 
 
-async def chat_broadcast_async(*, appointment_id: int, event: dict[str, Any]) -> bool:
+async def chat_broadcast_async(
+    *, appointment_id: int, event: dict[str, Any], push_later: bool = False
+) -> bool:
     """Send ``event`` to the appointment's sockets; from async code, after the commit.
 
     A ``chat.message`` or ``chat.read`` event then pushes the new unread count to the
-    ``ws/notifications/`` sockets of the user it changed (see :mod:`psico_chat.live`).
+    ``ws/notifications/`` sockets of the user it changed (see :mod:`psico_chat.live`): before
+    this returns, or with ``push_later`` (a long-lived event loop: the chat socket's) in the
+    background, coalesced with the pushes of the same chat's next events.
     A failure is logged and reported as False, never raised: the event always follows a
     committed write, and clients catch up on stored messages with ``resume``.
     """
@@ -54,17 +58,21 @@ async def chat_broadcast_async(*, appointment_id: int, event: dict[str, Any]) ->
             exc_info=True,
         )
         return False
-    await _push_user_events(appointment_id=appointment_id, event=event)
+    await _push_user_events(appointment_id=appointment_id, event=event, later=push_later)
     return True
 
 
-async def _push_user_events(*, appointment_id: int, event: dict[str, Any]) -> None:
+async def _push_user_events(*, appointment_id: int, event: dict[str, Any], later: bool) -> None:
     # The badges of ws/notifications/ (psico_chat.live), only once the chat's own broadcast
     # got through: a layer that just failed would only fail again. Imported here because
     # live imports this module.
-    from .live import chat_event_user_push_async
+    from .live import chat_event_user_push_async, chat_event_user_push_soon
 
-    if event["type"] in ("chat.message", "chat.read"):
+    if event["type"] not in ("chat.message", "chat.read"):
+        return
+    if later:
+        chat_event_user_push_soon(appointment_id=appointment_id, event=event)
+    else:
         await chat_event_user_push_async(appointment_id=appointment_id, event=event)
 
 

@@ -25,9 +25,14 @@ from .selectors import (
     chat_messages_page,
 )
 from .serializers import ChatMessageSerializer
-from .services import ReadRecorded, StoredMessage, message_read_record, message_store
+from .services import (
+    ReadRecorded,
+    StoredMessage,
+    message_read_record,
+    message_store_many,
+)
 from .sockets import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, LayerSocketConsumer
-from .throttling import message_budget_take
+from .throttling import message_budget_take_many
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,11 @@ _CHUNK = 100
 GAP_WAIT_SECONDS = 0.25
 # Most such messages held per socket; one more and the gap is read from the database at once.
 _MAX_WAITING = 64
+# Most chat.message frames of one socket stored in one transaction.
+_MAX_BATCH = 50
+
+# The close code of a socket whose storing failed unexpectedly (the database is down, say).
+CLOSE_INTERNAL_ERROR = 1011
 
 
 def _is_id(value, *, minimum: int = 1) -> TypeGuard[int]:
@@ -72,6 +82,15 @@ class ChatConsumer(LayerSocketConsumer):
       ``delivered_high`` from the database, in id order.
 
     ``resume`` fills in what came before the connection.
+
+    ``chat.message`` frames are stored in the background, in order, by one task of the socket
+    that exists only while some are waiting: the frames that arrive while it stores a batch
+    form the next batch, which takes its budget in one cache round trip and is stored in one
+    transaction (:func:`~psico_chat.services.message_store_many`). Each frame still gets its
+    own answer (its message, or its error frame), in the order the frames came. Any other
+    frame, and an error frame of the socket's own checks, waits until the messages sent
+    before it are answered. Everything the socket delivers goes through ``_delivering``, so
+    the task and the layer's events never deliver at the same time.
     """
 
     socket_label = "chat"
@@ -84,6 +103,10 @@ class ChatConsumer(LayerSocketConsumer):
         self._gap_timer: asyncio.TimerHandle | None = None
         # Events that arrived ahead of their predecessor, by their ``previous_id``.
         self._waiting: dict[int, dict[str, Any]] = {}
+        # chat.message frames not stored yet, in order, and the task storing them (if any).
+        self._outbox: list[dict[str, Any]] = []
+        self._storing: asyncio.Task | None = None
+        self._delivering = asyncio.Lock()
         return [self._own_events.get]
 
     async def connect(self) -> None:
@@ -114,6 +137,8 @@ class ChatConsumer(LayerSocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self._gap_timer is not None:
             self._gap_timer.cancel()
+        # Frames that arrived before the close are stored and broadcast all the same.
+        await self._messages_answered()
         await super().disconnect(code)
 
     # Client frames ------------------------------------------------------------------------
@@ -134,32 +159,99 @@ class ChatConsumer(LayerSocketConsumer):
         if handler is None:
             await self._error("unknown_type", _("Unknown frame type."))
             return
+        if handler != self._on_message:
+            await self._messages_answered()
         await handler(content)
 
+    async def _error(self, code: str, detail, *, params: dict | None = None) -> None:
+        # After the answers of the messages sent before the frame it answers.
+        await self._messages_answered()
+        await super()._error(code, detail, params=params)
+
+    async def _messages_answered(self) -> None:
+        """Wait until every chat.message frame received so far has been answered."""
+        while self._storing is not None:
+            # Shielded: a cancelled wait (the socket is closing) leaves the storing alone.
+            await asyncio.shield(self._storing)
+
     async def _on_message(self, content: dict[str, Any]) -> None:
-        if not isinstance(content.get("message"), str):
-            await self._error("invalid_frame", _("A chat.message frame needs a text “message”."))
-            return
-        if not await self._take_message_budget():
-            await self._error("rate_limited", _("Too many messages; wait a moment and try again."))
-            return
+        self._outbox.append(content)
+        if self._storing is None:
+            self._storing = asyncio.get_running_loop().create_task(self._store_outbox())
+
+    async def _store_outbox(self) -> None:
         try:
-            stored = await self._store_message(content["message"], content.get("client_id"))
-        except ValidationError as exc:
-            await self._validation_error(exc)
-            return
-        if not stored.created:
-            # A resend of a stored message (its client_id is known): answered to this socket
-            # only, even if it delivered the message already or it is older than the socket's
-            # newest; the others got it the first time.
-            await self.send_json({"type": "chat.message", **stored.event["message"]})
-            return
-        # The sender's own copy does not wait for the layer, so it arrives (with its id) even
-        # when the broadcast fails; its echo from the layer is then skipped as delivered.
-        await self._deliver_event(stored.event)
+            while self._outbox:
+                batch, self._outbox = self._outbox[:_MAX_BATCH], self._outbox[_MAX_BATCH:]
+                await self._store_batch(batch)
+        except Exception:
+            logger.exception("Storing the messages of a chat socket failed; closing it.")
+            self._outbox = []
+            await self._quietly(self.close(code=CLOSE_INTERNAL_ERROR))
+        finally:
+            # No await since the outbox was last seen empty: a frame after this starts anew.
+            self._storing = None
+
+    async def _store_batch(self, batch: list[dict[str, Any]]) -> None:
+        """Answer ``batch``'s chat.message frames, in order, and broadcast what was stored."""
+        texts = sum(isinstance(content.get("message"), str) for content in batch)
+        budget = iter(await self._take_message_budget(texts) if texts else [])
+        # Per frame, in order: its error frame, or its place among the messages to store.
+        plan: list[dict[str, Any] | int] = []
+        pairs: list[tuple[Any, Any]] = []
+        for content in batch:
+            if not isinstance(content.get("message"), str):
+                plan.append(
+                    self._error_frame(
+                        "invalid_frame", _("A chat.message frame needs a text “message”.")
+                    )
+                )
+            elif not next(budget):
+                plan.append(
+                    self._error_frame(
+                        "rate_limited", _("Too many messages; wait a moment and try again.")
+                    )
+                )
+            else:
+                plan.append(len(pairs))
+                pairs.append((content["message"], content.get("client_id")))
+        outcomes = await self._store_messages(pairs) if pairs else []
+        created: list[dict[str, Any]] = []
+        async with self._delivering:
+            for item in plan:
+                if isinstance(item, dict):
+                    await self._quietly(self.send_json(item))
+                    continue
+                outcome = outcomes[item]
+                if isinstance(outcome, ValidationError):
+                    await self._quietly(self.send_json(self._validation_frame(outcome)))
+                elif not outcome.created:
+                    # A resend of a stored message (its client_id is known): answered to this
+                    # socket only, even if it delivered the message already or it is older
+                    # than the socket's newest; the others got it the first time.
+                    await self._quietly(
+                        self.send_json({"type": "chat.message", **outcome.event["message"]})
+                    )
+                else:
+                    # The sender's own copy does not wait for the layer, so it arrives (with
+                    # its id) even when the broadcast fails; its echo from the layer is then
+                    # skipped as delivered.
+                    await self._quietly(self._deliver_event(outcome.event))
+                    created.append(outcome.event)
         # Here, in async code, once the write has committed: the database thread, which
-        # every socket of the process shares, never waits for Redis.
-        await chat_broadcast_async(appointment_id=self.appointment.pk, event=stored.event)
+        # every socket of the process shares, never waits for Redis. The unread badges are
+        # pushed in the background, once per burst (see psico_chat.live).
+        for event in created:
+            await chat_broadcast_async(
+                appointment_id=self.appointment.pk, event=event, push_later=True
+            )
+
+    async def _quietly(self, sending: Awaitable[Any]) -> None:
+        # The client may have gone meanwhile: what is stored stays stored and is broadcast.
+        try:
+            await sending
+        except Exception:
+            logger.debug("Could not answer a chat socket that has gone.", exc_info=True)
 
     async def _on_typing(self, content: dict[str, Any]) -> None:
         try:
@@ -208,12 +300,13 @@ class ChatConsumer(LayerSocketConsumer):
             await self._error("invalid_frame", _("A resume frame needs an integer “after” >= 0."))
             return
         count = 0
-        if after < self.delivered_low:
-            count += await self._deliver_range(after=after, up_to=self.delivered_low)
-            self.delivered_low = after
-        # The client already holds everything up to ``after``.
-        self.delivered_high = max(self.delivered_high, after)
-        count += await self._deliver_new()
+        async with self._delivering:
+            if after < self.delivered_low:
+                count += await self._deliver_range(after=after, up_to=self.delivered_low)
+                self.delivered_low = after
+            # The client already holds everything up to ``after``.
+            self.delivered_high = max(self.delivered_high, after)
+            count += await self._deliver_new()
         await self.send_json(
             {"type": "resume", "after": after, "count": count, "last_id": self.delivered_high}
         )
@@ -221,7 +314,8 @@ class ChatConsumer(LayerSocketConsumer):
     # Channel layer events -----------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        await self._deliver_event(event)
+        async with self._delivering:
+            await self._deliver_event(event)
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["channel"] != self.channel_name:
@@ -237,8 +331,9 @@ class ChatConsumer(LayerSocketConsumer):
 
     async def chat_gap_timeout(self, event: dict[str, Any]) -> None:
         self._gap_timer = None
-        if self._waiting:
-            await self._deliver_new()
+        async with self._delivering:
+            if self._waiting:
+                await self._deliver_new()
 
     # Delivery -----------------------------------------------------------------------------
 
@@ -302,14 +397,19 @@ class ChatConsumer(LayerSocketConsumer):
                 return sent
 
     async def _validation_error(self, exc: ValidationError) -> None:
+        await self.send_json(self._validation_frame(exc))
+
+    def _validation_frame(self, exc: ValidationError) -> dict[str, Any]:
         with translation.override(self.language):
             code, messages = _first_error(exc)
-        await self.send_json({"type": "error", "code": code, "detail": " ".join(messages)})
+        return {"type": "error", "code": code, "detail": " ".join(messages)}
 
     @sync_to_async(thread_sensitive=False)
-    def _take_message_budget(self) -> bool:
+    def _take_message_budget(self, count: int) -> list[bool]:
         # A cache round trip (Redis in production): off the event loop, beside the ORM work.
-        return message_budget_take(user_id=self.user.pk, appointment_id=self.appointment.pk)
+        return message_budget_take_many(
+            user_id=self.user.pk, appointment_id=self.appointment.pk, count=count
+        )
 
     # Database -----------------------------------------------------------------------------
 
@@ -322,10 +422,10 @@ class ChatConsumer(LayerSocketConsumer):
         return chat_latest_message_id(appointment_id=self.appointment.pk)
 
     @database_sync_to_async
-    def _store_message(self, text: str, client_id) -> StoredMessage:
-        return message_store(
-            appointment=self.appointment, sender=self.user, content=text, client_id=client_id
-        )
+    def _store_messages(
+        self, pairs: list[tuple[Any, Any]]
+    ) -> list[StoredMessage | ValidationError]:
+        return message_store_many(appointment=self.appointment, sender=self.user, messages=pairs)
 
     @database_sync_to_async
     def _record_read(self, message_id: int) -> ReadRecorded:

@@ -17,7 +17,9 @@ message, the read receipt or the appointment change that caused the push.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -75,28 +77,77 @@ async def chat_event_user_push_async(*, appointment_id: int, event: dict[str, An
     A ``chat.message`` changes the recipient's count, a ``chat.read`` the reader's. The counts
     are read with one query, after the commit of the write the event announces. Never raises.
     """
-    kind = event.get("type")
+    await _unread_push(appointment_id, [_event_audience(event)])
+
+
+def _event_audience(event: dict[str, Any]) -> tuple[str, int]:
+    # ("except", sender): every participant but the sender; ("only", user): that user.
+    if event.get("type") == "chat.message":
+        return ("except", event["sender"])
+    return ("only", event["user"]["id"])
+
+
+async def _unread_push(appointment_id: int, audiences: list[tuple[str, int]]) -> None:
     try:
         counts = await _unread_counts(appointment_id)
-        if kind == "chat.message":
-            user_ids = [user_id for user_id in counts if user_id != event["sender"]]
-        else:
-            user_ids = [event["user"]["id"]]
+        user_ids = [
+            user_id
+            for user_id in counts
+            if any(
+                (user_id != someone) if rule == "except" else (user_id == someone)
+                for rule, someone in audiences
+            )
+        ]
         for user_id in user_ids:
-            if user_id in counts:
-                frame = {
-                    "type": "chat.unread",
-                    "appointment": appointment_id,
-                    "unread": counts[user_id],
-                }
-                await user_events_send_async(user_ids=[user_id], frame=frame)
+            unread = counts[user_id]
+            frame = {"type": "chat.unread", "appointment": appointment_id, "unread": unread}
+            await user_events_send_async(user_ids=[user_id], frame=frame)
     except Exception:
         logger.warning(
-            "Could not push the unread count after %s in the chat of appointment %s.",
-            kind,
+            "Could not push the unread count in the chat of appointment %s.",
             appointment_id,
             exc_info=True,
         )
+
+
+class _PendingPushes:
+    """The coalesced unread pushes of one event loop (one server process), by appointment."""
+
+    def __init__(self) -> None:
+        self.audiences: dict[int, set[tuple[str, int]]] = {}
+        self.tasks: dict[int, asyncio.Task] = {}
+
+
+_pending: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _PendingPushes] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def chat_event_user_push_soon(*, appointment_id: int, event: dict[str, Any]) -> None:
+    """:func:`chat_event_user_push_async` in the background, coalesced; for the chat socket.
+
+    The frame carries an absolute count, so a burst of messages needs one push per recipient,
+    not one per message: while a push of the appointment waits to read the counts, further
+    events only add who gets it. An event that comes once the counts are being read gets
+    another read after that one, so the last push always counts every message committed
+    before its event. Nothing is awaited by the caller, and nothing raises.
+    """
+    loop = asyncio.get_running_loop()
+    pending = _pending.get(loop)
+    if pending is None:
+        pending = _pending[loop] = _PendingPushes()
+    pending.audiences.setdefault(appointment_id, set()).add(_event_audience(event))
+    if appointment_id not in pending.tasks:
+        pending.tasks[appointment_id] = loop.create_task(_push_pending(pending, appointment_id))
+
+
+async def _push_pending(pending: _PendingPushes, appointment_id: int) -> None:
+    try:
+        while audiences := pending.audiences.pop(appointment_id, None):
+            await _unread_push(appointment_id, sorted(audiences))
+    finally:
+        # No await between the last pop and this: an event after it starts a new task.
+        pending.tasks.pop(appointment_id, None)
 
 
 # Not database_sync_to_async: this also runs in a REST request's own thread (through

@@ -127,6 +127,11 @@ def _stored_repeat(
     )
     if message is None:
         return None
+    return _repeat_of(appointment, message)
+
+
+def _repeat_of(appointment: Appointment, message: ChatMessage) -> StoredMessage:
+    """``message``, already stored, as a repeat in ``appointment``'s chat."""
     if message.appointment_id != appointment.pk:
         # Answering with it would show a message of another chat; the client has a bug.
         raise ValidationError(
@@ -174,35 +179,139 @@ def message_store(
     PostgreSQL) each statement sees what was committed when it starts, so it sees the message
     of the writer that held the lock before us; a subquery of the locking SELECT would not.
     """
+    (outcome,) = message_store_many(
+        appointment=appointment, sender=sender, messages=[(content, client_id)]
+    )
+    if isinstance(outcome, ValidationError):
+        raise outcome
+    return outcome
+
+
+def message_store_many(
+    *, appointment: Appointment, sender, messages: list[tuple[Any, Any]]
+) -> list[StoredMessage | ValidationError]:
+    """:func:`message_store` for several messages of ``sender`` at once, in one transaction.
+
+    ``messages`` are ``(content, client_id)`` pairs in the order they were sent; the answer
+    has one outcome per pair, in the same order: the :class:`StoredMessage`, or the
+    ``ValidationError`` that message alone would have raised (a bad one never stops the
+    others). One lock of the appointment, one read of the newest id and one insert serve all
+    of them: the first new message's ``previous_id`` is that newest id, each next one's the
+    id of the one before it, and their ids grow in the order given. A ``client_id`` that
+    appears twice stores one message; the second answers it as a repeat. Raises
+    ``PermissionDenied`` when ``sender`` is not a participant.
+    """
     _require_participant(appointment=appointment, user=sender)
-    text = _clean_content(content)
-    key = _clean_client_id(client_id)
-    with transaction.atomic():
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    outcomes: list[StoredMessage | ValidationError | None] = [None] * len(messages)
+    cleaned: list[tuple[int, str, uuid.UUID | None]] = []
+    for index, (content, client_id) in enumerate(messages):
+        try:
+            cleaned.append((index, _clean_content(content), _clean_client_id(client_id)))
+        except ValidationError as exc:
+            outcomes[index] = exc
+    if cleaned:
+        with transaction.atomic():
+            current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            _store_cleaned(current, sender, cleaned, outcomes)
+    return outcomes  # type: ignore[return-value]  # every slot is filled by now
+
+
+def _store_cleaned(
+    current: Appointment,
+    sender,
+    cleaned: list[tuple[int, str, uuid.UUID | None]],
+    outcomes: list[StoredMessage | ValidationError | None],
+) -> None:
+    # In the transaction, with the appointment locked: fills the outcomes of ``cleaned``.
+    keys = {key for _index, _text, key in cleaned if key is not None}
+    if keys:
+        known = {
+            message.client_id: message
+            for message in ChatMessage.objects.select_related("sender").filter(
+                sender=sender, client_id__in=keys
+            )
+        }
+        fresh = []
+        for index, text, key in cleaned:
+            if key in known:
+                try:
+                    outcomes[index] = _repeat_of(current, known[key])
+                except ValidationError as exc:
+                    outcomes[index] = exc
+            else:
+                fresh.append((index, text, key))
+        cleaned = fresh
+        if not cleaned:
+            return
+    if not chat_is_open(appointment=current):
+        for index, _text, _key in cleaned:
+            outcomes[index] = ValidationError(
+                _("The chat of this appointment is closed."), code="chat_closed"
+            )
+        return
+    previous_id = chat_latest_message_id(appointment_id=current.pk)
+    # A client_id given twice here: stored once, the later ones answer the first.
+    first_of: dict[uuid.UUID, int] = {}
+    new: list[tuple[int, ChatMessage]] = []
+    for index, text, key in cleaned:
+        if key is not None and key in first_of:
+            continue
         if key is not None:
-            repeat = _stored_repeat(appointment=current, sender=sender, client_id=key)
-            if repeat is not None:
-                return repeat
-        if not chat_is_open(appointment=current):
-            raise ValidationError(_("The chat of this appointment is closed."), code="chat_closed")
-        previous_id = chat_latest_message_id(appointment_id=current.pk)
-        if key is None:
-            message = ChatMessage.objects.create(appointment=current, sender=sender, content=text)
-        else:
-            try:
-                # A savepoint: the transaction stays usable when the insert is refused.
-                with transaction.atomic():
-                    message = ChatMessage.objects.create(
-                        appointment=current, sender=sender, content=text, client_id=key
-                    )
-            except IntegrityError:
-                # Only a concurrent send of the same (sender, client_id) in another chat gets
-                # here, and it has committed by now (PostgreSQL waits for it before refusing).
-                repeat = _stored_repeat(appointment=current, sender=sender, client_id=key)
-                if repeat is None:
-                    raise
-                return repeat
-    return StoredMessage(message, _message_event(message, previous_id=previous_id))
+            first_of[key] = index
+        new.append(
+            (index, ChatMessage(appointment=current, sender=sender, content=text, client_id=key))
+        )
+    stored = _insert(current, sender, [message for _index, message in new])
+    by_index: dict[int, StoredMessage] = {}
+    for (index, _message), outcome in zip(new, stored, strict=True):
+        if outcome.created:
+            outcome = StoredMessage(
+                outcome.message, _message_event(outcome.message, previous_id=previous_id)
+            )
+            previous_id = outcome.message.pk
+        by_index[index] = outcomes[index] = outcome
+    for index, _text, key in cleaned:
+        if outcomes[index] is None:
+            assert key is not None
+            first = by_index[first_of[key]]
+            outcomes[index] = StoredMessage(first.message, first.event, False)
+
+
+def _insert(current: Appointment, sender, messages: list[ChatMessage]) -> list[StoredMessage]:
+    """Insert ``messages`` (ids growing in their order); their outcomes, events still empty."""
+    if all(message.client_id is None for message in messages):
+        return [StoredMessage(message, {}) for message in _bulk_insert(messages)]
+    try:
+        # A savepoint: the transaction stays usable when the insert is refused.
+        with transaction.atomic():
+            return [StoredMessage(message, {}) for message in _bulk_insert(messages)]
+    except IntegrityError:
+        pass
+    # Only a concurrent send of the same (sender, client_id) in another chat gets here, and it
+    # has committed by now (PostgreSQL waits for it before refusing): one at a time, to tell
+    # which.
+    outcomes = []
+    for message in messages:
+        message.pk = None
+        try:
+            with transaction.atomic():
+                message.save(force_insert=True)
+            outcomes.append(StoredMessage(message, {}))
+        except IntegrityError:
+            assert message.client_id is not None
+            repeat = _stored_repeat(appointment=current, sender=sender, client_id=message.client_id)
+            if repeat is None:
+                raise
+            outcomes.append(repeat)
+    return outcomes
+
+
+def _bulk_insert(messages: list[ChatMessage]) -> list[ChatMessage]:
+    if len(messages) == 1:
+        messages[0].save(force_insert=True)
+        return messages
+    # One INSERT ... RETURNING: PostgreSQL draws the ids in the order of the rows.
+    return ChatMessage.objects.bulk_create(messages)
 
 
 def message_post(

@@ -219,6 +219,9 @@ class LayerSocketConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     async def _error(self, code: str, detail, *, params: dict | None = None) -> None:
+        await self.send_json(self._error_frame(code, detail, params=params))
+
+    def _error_frame(self, code: str, detail, *, params: dict | None = None) -> dict[str, Any]:
         with translation.override(self.language):
             text = str(detail) % params if params else str(detail)
-        await self.send_json({"type": "error", "code": code, "detail": text})
+        return {"type": "error", "code": code, "detail": text}

@@ -21,21 +21,18 @@ def _counter_key(*, scope: str, parts: tuple, window: int) -> str:
     return ":".join(["psico_chat", scope, *map(str, parts), str(window)])
 
 
-def _take(*, scope: str, parts: tuple, limit: int, seconds: int, cache: ResilientCache) -> bool:
+def _take(
+    *, scope: str, parts: tuple, limit: int, seconds: int, cache: ResilientCache, count: int = 1
+) -> list[bool]:
+    """Count ``count`` actions at once; for each, in order, whether it is within ``limit``."""
     # Wall-clock windows, so every process agrees on which window a message falls in.
     window = int(time.time() // seconds)
     key = _counter_key(scope=scope, parts=parts, window=window)
     # The key outlives its window a little: a late incr must not recreate it without a timeout.
-    timeout = seconds * 2
-    if cache.add(key, 1, timeout):
-        return limit >= 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # Gone between add and incr (expired, or the cache fell back to a store without it).
-        cache.set(key, 1, timeout)
-        count = 1
-    return count <= limit
+    total = cache.count(key, count, seconds * 2)
+    # The same answers as ``count`` takes of one each: the counter went past them in order.
+    first = total - count + 1
+    return [number <= limit for number in range(first, total + 1)]
 
 
 def _seconds_left_in_window(seconds: int) -> float:
@@ -45,12 +42,24 @@ def _seconds_left_in_window(seconds: int) -> float:
 def message_budget_take(*, user_id: int, appointment_id: int, cache=resilient_cache) -> bool:
     """Count one message of ``user_id`` in ``appointment_id``'s chat; False when over
     ``RATE_LIMIT_MESSAGES`` within the current ``RATE_LIMIT_SECONDS`` window."""
+    return message_budget_take_many(
+        user_id=user_id, appointment_id=appointment_id, count=1, cache=cache
+    )[0]
+
+
+def message_budget_take_many(
+    *, user_id: int, appointment_id: int, count: int, cache=resilient_cache
+) -> list[bool]:
+    """:func:`message_budget_take` for ``count`` messages at once (one cache round trip on
+    Redis): for each, in order, whether it is within the budget. The counter grows by
+    ``count`` whatever the answers, as it would by ``count`` single takes."""
     return _take(
         scope="messages",
         parts=(appointment_id, user_id),
         limit=chat_settings.RATE_LIMIT_MESSAGES,
         seconds=chat_settings.RATE_LIMIT_SECONDS,
         cache=cache,
+        count=count,
     )
 
 
@@ -63,7 +72,7 @@ def ticket_budget_take(*, user_id: int, cache=resilient_cache) -> bool:
         limit=chat_settings.TICKET_RATE_LIMIT,
         seconds=60,
         cache=cache,
-    )
+    )[0]
 
 
 class ChatMessageRateThrottle(BaseThrottle):

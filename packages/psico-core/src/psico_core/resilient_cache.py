@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,33 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5.0
 
 _local = LocMemCache("psico-resilient-cache", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+# INCRBY, and the timeout on the key it has just created: one round trip, atomic, any Redis.
+_COUNT_SCRIPT = """
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if count == tonumber(ARGV[1]) then
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return count
+"""
+
+
+def _count(cache, key: str, delta: int, timeout: int) -> int:
+    """:meth:`ResilientCache.count` on one Django cache."""
+    if isinstance(cache, RedisCache):
+        # Django's incr is EXISTS then INCRBY, and add is a third command: a script does it
+        # all at once. The counter is a plain integer, as RedisCache stores ints.
+        client = cache._cache.get_client(key, write=True)
+        script = client.register_script(_COUNT_SCRIPT)
+        return int(script(keys=[cache.make_and_validate_key(key)], args=[delta, int(timeout)]))
+    if cache.add(key, delta, timeout):
+        return delta
+    try:
+        return cache.incr(key, delta)
+    except ValueError:
+        # Gone between add and incr (expired, or the cache fell back to a store without it).
+        cache.set(key, delta, timeout)
+        return delta
 
 
 class ResilientCache:
@@ -38,9 +66,12 @@ class ResilientCache:
         return caches[self.alias]
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._run(lambda cache: getattr(cache, method)(*args, **kwargs))
+
+    def _run(self, operation) -> Any:
         if time.monotonic() >= self._down_until:
             try:
-                return getattr(self.shared, method)(*args, **kwargs)
+                return operation(self.shared)
             except Exception:
                 self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
                 logger.warning(
@@ -49,7 +80,7 @@ class ResilientCache:
                     RETRY_AFTER_SECONDS,
                     exc_info=True,
                 )
-        return getattr(_local, method)(*args, **kwargs)
+        return operation(_local)
 
     def reset(self) -> None:
         """Forget a past failure and the process-local counters (for tests: the shared cache
@@ -71,6 +102,15 @@ class ResilientCache:
 
     def delete(self, key: str) -> bool:
         return self._call("delete", key)
+
+    def count(self, key: str, delta: int, timeout: int) -> int:
+        """Add ``delta`` to the counter ``key`` and return its new value; a missing counter
+        starts from 0 and expires ``timeout`` seconds after it was created.
+
+        On Redis one round trip (a script); elsewhere ``add``, then ``incr`` when the key
+        was there already.
+        """
+        return self._run(lambda cache: _count(cache, key, delta, timeout))
 
 
 resilient_cache = ResilientCache()
