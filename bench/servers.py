@@ -145,6 +145,9 @@ class UvicornServer:
     def close(self) -> None:
         self.stop()
         self.log.close()
+        if os.environ.get("PSICO_BENCH_KEEP_LOGS"):
+            print(f"{self.label}'s log: {self.log.name}", file=sys.stderr)
+            return
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.log.name)
 
