@@ -334,7 +334,8 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, with the token's query compiled once per process.
+        "psico_core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Strict JSON (nesting depth, lone surrogates, NaN answer 400, never 500) and a multipart

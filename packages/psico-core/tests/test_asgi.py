@@ -1,9 +1,14 @@
 """The HTTP + WebSocket application, with the socket refused to foreign pages."""
 
+import asyncio
+import json
+import threading
+from inspect import iscoroutinefunction
+
 import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import WebsocketCommunicator
-from psico_core.asgi import get_asgi_application, websocket_application
+from psico_core.asgi import ASGIHandler, get_asgi_application, websocket_application
 
 
 class Hello(AsyncWebsocketConsumer):
@@ -63,3 +68,68 @@ def test_http_goes_to_the_application_given():
     django_application = get_asgi_application()
     application = websocket_application(django_application, Hello.as_asgi())
     assert application.application_mapping["http"] is django_application
+
+
+async def http_get(application, path: str) -> tuple[int, bytes]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    received = False
+    messages = []
+
+    async def receive():
+        nonlocal received
+        if not received:
+            received = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client stays connected
+
+    async def send(message):
+        messages.append(message)
+
+    await application(scope, receive, send)
+    body = b"".join(message.get("body", b"") for message in messages[1:])
+    return messages[0]["status"], body
+
+
+def test_the_middleware_chain_runs_in_sync_mode():
+    handler = get_asgi_application()
+    assert isinstance(handler, ASGIHandler)
+    # Loaded as under WSGI: no middleware hands over to the event loop and back.
+    assert not iscoroutinefunction(handler._middleware_chain)
+
+
+# Where the middleware below ran, request by request.
+THREADS: set[int] = set()
+
+
+def thread_recorder(get_response):
+    def middleware(request):
+        THREADS.add(threading.get_ident())
+        response = get_response(request)
+        THREADS.add(threading.get_ident())
+        return response
+
+    return middleware
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_http_is_answered_through_the_middleware_in_one_thread(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_asgi.thread_recorder"]
+    THREADS.clear()
+    status, body = await http_get(get_asgi_application(), "/api/ping/")
+    assert (status, json.loads(body)) == (200, {"pong": True})
+    assert len(THREADS) == 1
+    assert threading.get_ident() not in THREADS

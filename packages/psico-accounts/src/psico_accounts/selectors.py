@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from psico_core.converters import DATABASE_ID_MAX_DIGITS
+from psico_core.precompiled import PrecompiledQuery
 from psico_core.query import SEARCH_MAX_WORDS
 
 from .models import ProfessionalProfile, Specialization, User, UserType
@@ -29,6 +30,14 @@ def user_with_profiles(*, user_id: int) -> User:
         raise Http404 from exc
 
 
+# What _specializations_prefetch() reads for one profile, compiled once per process. The sample
+# stands for the profile's id while the query is compiled; it is never sent to the database.
+_SPECIALIZATIONS_OF_PROFILE = PrecompiledQuery(
+    lambda profile_id: Specialization.objects.filter(professionals__pk=profile_id).order_by("name"),
+    2_000_000_011,
+)
+
+
 def user_profiles_loaded(*, user: User) -> User:
     """``user`` with what :func:`users_with_profiles` loads, reading as little as possible.
 
@@ -38,9 +47,19 @@ def user_profiles_loaded(*, user: User) -> User:
     """
     if not (User.patient_profile.is_cached(user) and User.professional_profile.is_cached(user)):
         return user_with_profiles(user_id=user.pk)
-    prefetch_related_objects(
-        [user], _specializations_prefetch("professional_profile__specializations")
-    )
+    profile = user.professional_profile if hasattr(user, "professional_profile") else None
+    if profile is not None and "specializations" not in getattr(
+        profile, "_prefetched_objects_cache", {}
+    ):
+        # As prefetch_related() leaves them (``profile.specializations.all()`` reads no more),
+        # from one query compiled once instead of the prefetch machinery's.
+        specializations = profile.specializations.all()
+        specializations._result_cache = _SPECIALIZATIONS_OF_PROFILE(profile.pk)
+        specializations._prefetch_done = True  # type: ignore[attr-defined]
+        profile._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(profile, "_prefetched_objects_cache", {}),
+            "specializations": specializations,
+        }
     return user
 
 
