@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import smtplib
-import socket
 from pathlib import Path
 
 import pytest
@@ -23,17 +22,10 @@ from psico_core.testing.worker import (
     worker_settings,
 )
 
+from tests.sockets import refused
 from tests.tasks import send_note
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _refused(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return True
-    return False
 
 
 def _send(port: int, subject: str, to: str = "ana@psico.bo") -> None:
@@ -49,7 +41,7 @@ def test_the_server_receives_what_the_smtp_backend_sends_and_stops_and_starts_ag
         port = server.port
 
         server.stop()
-        assert _refused(port)
+        assert refused(port)
         with pytest.raises((smtplib.SMTPException, OSError)):
             _send(port, "Perdida")
         server.stop()  # stopping a stopped server is harmless
