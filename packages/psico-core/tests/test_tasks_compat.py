@@ -7,7 +7,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from psico_core.tasks_compat import IMMEDIATE_BACKEND, retry_later, task_backends
+from psico_core.tasks_compat import (
+    IMMEDIATE_BACKEND,
+    retry_delays_valid,
+    retry_later,
+    task_backends,
+)
 
 from tests.tasks import again
 
@@ -46,3 +51,21 @@ def test_a_backend_that_cannot_defer_gets_no_retry(settings):
     assert not task_backends["default"].supports_defer
 
     assert not retry_later(again, attempt=1, delays=[10], word="hola")
+
+
+@pytest.mark.parametrize(
+    ("delays", "valid"),
+    [
+        ([], True),
+        ((60, 300), True),
+        ([0, 2.5], True),
+        ([-1], False),
+        ([True], False),
+        (["60"], False),
+        (60, False),
+        ("60", False),
+        (None, False),
+    ],
+)
+def test_retry_delays_are_a_list_of_seconds_not_below_zero(delays, valid):
+    assert retry_delays_valid(delays) is valid

@@ -34,10 +34,20 @@ __all__ = [
     "IMMEDIATE_BACKEND",
     "TaskResultStatus",
     "default_task_backend",
+    "retry_delays_valid",
     "retry_later",
     "task",
     "task_backends",
 ]
+
+
+def retry_delays_valid(delays: object) -> bool:
+    """Whether ``delays`` is what :func:`retry_later` takes: a list (or tuple) of seconds >= 0.
+    For the system check of the app setting that holds them."""
+    return isinstance(delays, (list, tuple)) and all(
+        isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0
+        for delay in delays
+    )
 
 
 def retry_later(bound_task: Any, *, attempt: int, delays: Sequence[float], **kwargs: Any) -> bool:
