@@ -9,152 +9,29 @@ in this process, after the request has returned.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import io
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.management import call_command
-from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from psico_accounts.conf import accounts_settings
 from psico_accounts.tasks import NO_ACCOUNT, RETRY_SCHEDULED, SENT
 from psico_accounts.testing.factories import PatientFactory
-from psico_core.tasks_compat import DATABASE_BACKEND, TaskResultStatus
-
-from tests.worker_settings import smtp_email_settings
+from psico_core.tasks_compat import TaskResultStatus
+from psico_core.testing import worker
 
 # Committed data only: the worker reads the tasks from its own connection.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_database_tasks"),
+    pytest.mark.usefixtures("database_tasks"),
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 RESET = "/api/auth/password-reset/"
 RESET_CONFIRM = "/api/auth/password-reset/confirm/"
 TASK_PATH = "psico_accounts.tasks.send_password_reset_email"
-# Run what is waiting, then exit; no reloader, no random start-up delay.
-WORKER_ARGS = ["--batch", "--no-reload", "--no-startup-delay", "--interval", "0"]
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.port = 0
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def _database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
-
-
-class SMTPServer:
-    """A real SMTP server (aiosmtpd) on a fixed port, which a test may stop and start again."""
-
-    def __init__(self) -> None:
-        self.mailbox = Mailbox()
-        self.port = _free_port()
-        self.controller: Controller | None = None
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        return self.mailbox.messages
-
-    def start(self) -> None:
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp_server():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-def _database_url() -> str:
-    database = connection.settings_dict
-    credentials = database["USER"] or "postgres"
-    if database.get("PASSWORD"):
-        credentials += f":{database['PASSWORD']}"
-    host = database.get("HOST") or "127.0.0.1"
-    port = database.get("PORT") or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
-
-
-def _run_worker_process(smtp_port: int) -> None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-        "DATABASE_URL": _database_url(),
-        "PSICO_TEST_SMTP_PORT": str(smtp_port),
-        # The test's own retry delays (a settings override does not reach another process).
-        "PSICO_TEST_EMAIL_RETRY_DELAYS": ",".join(
-            str(delay) for delay in accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
-        ),
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
-        ),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "django", "db_worker", *WORKER_ARGS],
-        cwd=PACKAGE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _run_worker_command(smtp_port: int) -> None:
-    # The worker installs its own signal handlers (graceful shutdown); put ours back after.
-    signals = [
-        signal.SIGINT,
-        signal.SIGTERM,
-        *([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else []),
-    ]
-    saved = {number: signal.getsignal(number) for number in signals}
-    try:
-        with override_settings(**smtp_email_settings(smtp_port)):
-            call_command("db_worker", *WORKER_ARGS, stdout=io.StringIO())
-    finally:
-        for number, handler in saved.items():
-            signal.signal(number, handler)
 
 
 @pytest.fixture
@@ -162,10 +39,9 @@ def run_worker(smtp_server):
     """Run ``db_worker`` until no task is waiting; its emails reach ``smtp_server``."""
 
     def run() -> None:
-        if connection.vendor == "postgresql":
-            _run_worker_process(smtp_server.port)
-        else:
-            _run_worker_command(smtp_server.port)
+        worker.run_worker(
+            package_dir=PACKAGE_DIR, smtp_port=smtp_server.port, forward=["PSICO_ACCOUNTS"]
+        )
 
     return run
 

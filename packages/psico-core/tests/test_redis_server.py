@@ -1,17 +1,9 @@
 """The private Redis of the outage tests (psico_core.testing): a real server of the test's
 own, which stops refusing connections and starts again on the same port."""
 
-import socket
-
 from psico_core.testing.redis_server import PrivateRedis, free_port
 
-
-def _refused(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return True
-    return False
+from tests.sockets import refused
 
 
 def test_a_private_redis_stops_and_starts_again_on_its_port(private_redis):
@@ -21,7 +13,7 @@ def test_a_private_redis_stops_and_starts_again_on_its_port(private_redis):
 
     private_redis.stop()
     assert not private_redis.running and not private_redis.ping()
-    assert _refused(port)
+    assert refused(port)
 
     private_redis.start()
     assert private_redis.running and private_redis.ping()
@@ -35,4 +27,4 @@ def test_stopping_a_server_that_never_started_is_harmless():
 
 
 def test_a_free_port_has_nobody_listening():
-    assert _refused(free_port())
+    assert refused(free_port())

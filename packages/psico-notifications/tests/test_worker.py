@@ -9,48 +9,35 @@ command runs in this process, after the change committed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from psico_accounts.testing.factories import PatientFactory, ProfessionalFactory
-from psico_core.tasks_compat import DATABASE_BACKEND, TaskResultStatus
-from psico_notifications.conf import notifications_settings
+from psico_core.tasks_compat import TaskResultStatus
+from psico_core.testing import worker
 from psico_notifications.models import DeliveryStatus, EmailDelivery
 from psico_notifications.tasks import RETRY_SCHEDULED, SENT
 from psico_scheduling import services
 from psico_scheduling.models import AppointmentEvent
 from psico_scheduling.testing.factories import weekly_schedule_for
 
-from tests.worker_settings import smtp_email_settings
-
 from .conftest import invitation_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_database_tasks"),
+    pytest.mark.usefixtures("database_tasks"),
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-# Run what is waiting (including what the tasks enqueue), then exit.
-WORKER_ARGS = ["--batch", "--no-reload", "--no-startup-delay", "--interval", "0"]
 RELAY = "psico_scheduling.tasks.relay_appointment_events"
 SEND = "psico_notifications.tasks.send_appointment_email"
-
-
-@pytest.fixture
-def _database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
+# The test's retry delays (a settings override does not reach another process).
+FORWARD = ["PSICO_NOTIFICATIONS"]
 
 
 def _require_postgresql() -> None:
@@ -60,69 +47,12 @@ def _require_postgresql() -> None:
         pytest.skip("Worker processes need a database other processes can open (PostgreSQL).")
 
 
-def _database_url() -> str:
-    database = connection.settings_dict
-    credentials = database["USER"] or "postgres"
-    if database.get("PASSWORD"):
-        credentials += f":{database['PASSWORD']}"
-    host = database.get("HOST") or "127.0.0.1"
-    port = database.get("PORT") or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
-
-
-def _worker_process(smtp_port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-        "DATABASE_URL": _database_url(),
-        "PSICO_TEST_SMTP_PORT": str(smtp_port),
-        "PSICO_TEST_EMAIL_RETRY_DELAYS": ",".join(
-            str(delay) for delay in notifications_settings.EMAIL_RETRY_DELAYS_SECONDS
-        ),
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])
-        ),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "django", "db_worker", *WORKER_ARGS],
-        cwd=PACKAGE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _wait(worker: subprocess.Popen) -> None:
-    output, _ = worker.communicate(timeout=120)
-    assert worker.returncode == 0, output
-
-
-def _run_worker_command(smtp_port: int) -> None:
-    # The worker installs its own signal handlers (graceful shutdown); put ours back after.
-    numbers = [
-        signal.SIGINT,
-        signal.SIGTERM,
-        *([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else []),
-    ]
-    saved = {number: signal.getsignal(number) for number in numbers}
-    try:
-        with override_settings(**smtp_email_settings(smtp_port)):
-            call_command("db_worker", *WORKER_ARGS, stdout=io.StringIO())
-    finally:
-        for number, handler in saved.items():
-            signal.signal(number, handler)
-
-
 @pytest.fixture
 def run_worker(smtp_server):
     """Run one ``db_worker`` until no task is waiting; its emails reach ``smtp_server``."""
 
     def run() -> None:
-        if connection.vendor == "postgresql":
-            _wait(_worker_process(smtp_server.port))
-        else:
-            _run_worker_command(smtp_server.port)
+        worker.run_worker(package_dir=PACKAGE_DIR, smtp_port=smtp_server.port, forward=FORWARD)
 
     return run
 
@@ -220,9 +150,12 @@ def test_two_workers_at_once_send_each_email_exactly_once(smtp_server):
             services.appointment_confirm(appointment=appointment, by=professional)
     expected = 2 * len(patients) * len(professionals)  # a booking and a confirmation each
 
-    workers = [_worker_process(smtp_server.port) for _ in range(2)]
-    for worker in workers:
-        _wait(worker)
+    processes = [
+        worker.start_worker(package_dir=PACKAGE_DIR, smtp_port=smtp_server.port, forward=FORWARD)
+        for _ in range(2)
+    ]
+    for process in processes:
+        worker.wait_for_worker(process)
 
     assert EmailDelivery.objects.filter(status=DeliveryStatus.SENT, attempts=1).count() == expected
     received = sorted((m["To"], m["Subject"]) for m in smtp_server.messages)

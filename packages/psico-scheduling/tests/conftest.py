@@ -33,3 +33,19 @@ def post_booking(api_client_for):
         return client.post(APPOINTMENTS, payload, format="json")
 
     return post
+
+
+@pytest.fixture
+def book_before_commit(
+    patient, professional, weekly_schedule, next_monday, book, django_capture_on_commit_callbacks
+):
+    """``book_before_commit("09:00")``: ``patient`` books ``professional`` on ``next_monday``
+    in a transaction whose on-commit callbacks are held, not run; returns the appointment and
+    those callbacks (calling them is the commit)."""
+
+    def make(start_time: str):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            appointment = book(patient, professional, next_monday, start_time)
+        return appointment, callbacks
+
+    return make

@@ -126,18 +126,8 @@ def test_a_refused_change_leaves_no_event(patient, professional, appointment):
     ]
 
 
-def test_the_relay_runs_on_commit_and_sends_each_event_once(
-    patient,
-    professional,
-    weekly_schedule,
-    next_monday,
-    received,
-    django_capture_on_commit_callbacks,
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        appointment = services.appointment_book(
-            patient=patient, psychologist=professional, date=next_monday, start_time=dt.time(9)
-        )
+def test_the_relay_runs_on_commit_and_sends_each_event_once(book_before_commit, received):
+    appointment, callbacks = book_before_commit("09:00")
     assert received == []  # nothing before the commit
 
     for callback in callbacks:
@@ -152,19 +142,9 @@ def test_the_relay_runs_on_commit_and_sends_each_event_once(
     assert len(received) == 1
 
 
-def test_an_event_whose_relay_never_ran_is_sent_by_the_next_one(
-    patient,
-    professional,
-    weekly_schedule,
-    next_monday,
-    received,
-    django_capture_on_commit_callbacks,
-):
+def test_an_event_whose_relay_never_ran_is_sent_by_the_next_one(book_before_commit, received):
     # The process "dies" after the commit: the on-commit enqueue never happens.
-    with django_capture_on_commit_callbacks(execute=False):
-        services.appointment_book(
-            patient=patient, psychologist=professional, date=next_monday, start_time=dt.time(9)
-        )
+    book_before_commit("09:00")
     assert AppointmentEvent.objects.get().dispatched_at is None
 
     out = io.StringIO()

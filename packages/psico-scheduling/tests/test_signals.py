@@ -44,18 +44,8 @@ def started(patient, professional):
     )
 
 
-def test_booking_announces_after_commit(
-    patient,
-    professional,
-    weekly_schedule,
-    next_monday,
-    received,
-    django_capture_on_commit_callbacks,
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        appointment = services.appointment_book(
-            patient=patient, psychologist=professional, date=next_monday, start_time=dt.time(10)
-        )
+def test_booking_announces_after_commit(patient, book_before_commit, received):
+    appointment, callbacks = book_before_commit("10:00")
     # Nothing before the commit; once it commits, exactly one announcement.
     assert received == []
     for callback in callbacks:

@@ -5,6 +5,7 @@ from django.core import checks
 from django.core.checks import Error, Tags, register
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from psico_core.tasks_compat import retry_delays_valid
 
 from .conf import DEFAULTS, accounts_settings
 
@@ -29,11 +30,7 @@ def check_settings(app_configs, **kwargs):
                 id="psico_accounts.E002",
             )
         )
-    delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
-    if not isinstance(delays, (list, tuple)) or not all(
-        isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0
-        for delay in delays
-    ):
+    if not retry_delays_valid(accounts_settings.EMAIL_RETRY_DELAYS_SECONDS):
         errors.append(
             Error(
                 'PSICO_ACCOUNTS["EMAIL_RETRY_DELAYS_SECONDS"] must be a list of seconds >= 0.',

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
-from psico_core.tasks_compat import task
+from psico_core.tasks_compat import retry_later, task
 
 from .conf import accounts_settings
 
@@ -22,18 +20,6 @@ logger = logging.getLogger(__name__)
 SENT = "sent"
 NO_ACCOUNT = "no_account"
 RETRY_SCHEDULED = "retry_scheduled"
-
-
-def _retry_later(bound_task, *, attempt: int, **kwargs) -> bool:
-    """Enqueue ``bound_task`` again after the delay ``PSICO_ACCOUNTS["EMAIL_RETRY_DELAYS_SECONDS"]``
-    gives for this attempt; False once the delays are spent or the backend cannot defer (the
-    immediate backend runs inside the request, where waiting is not an option)."""
-    delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
-    if attempt > len(delays) or not bound_task.get_backend().supports_defer:
-        return False
-    run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
-    bound_task.using(run_after=run_after).enqueue(attempt=attempt + 1, **kwargs)
-    return True
 
 
 @task
@@ -54,7 +40,8 @@ def send_password_reset_email(
     try:
         sent = services.password_reset_email_send(**arguments)
     except (smtplib.SMTPException, OSError):
-        if not _retry_later(send_password_reset_email, attempt=attempt, **arguments):
+        delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+        if not retry_later(send_password_reset_email, attempt=attempt, delays=delays, **arguments):
             raise
         logger.warning(
             "The password reset email could not be sent (attempt %s); it will be retried.",

@@ -4,6 +4,7 @@ the preferences, read only; users change their preferences through the API."""
 from __future__ import annotations
 
 from django.contrib import admin
+from psico_core.admin import ReadOnlyModelAdmin
 
 from .models import EmailDelivery, NotificationPreference
 
@@ -20,19 +21,8 @@ DELIVERY_FIELDS = (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(EmailDelivery)
-class EmailDeliveryAdmin(ReadOnlyAdmin):
+class EmailDeliveryAdmin(ReadOnlyModelAdmin):
     list_display = ["kind", "recipient", "status", "attempts", "sent_at", "created_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["recipient"]
@@ -43,7 +33,7 @@ class EmailDeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(ReadOnlyAdmin):
+class NotificationPreferenceAdmin(ReadOnlyModelAdmin):
     list_display = ["user", "email_booking_activity", "email_reminders", "updated_at"]
     list_filter = ["email_booking_activity", "email_reminders"]
     list_select_related = ["user"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.checks import Error, register
+from psico_core.tasks_compat import retry_delays_valid
 
 from .conf import DEFAULTS, notifications_settings
 
@@ -39,11 +40,7 @@ def check_settings(app_configs, **kwargs):
                 id="psico_notifications.E003",
             )
         )
-    delays = notifications_settings.EMAIL_RETRY_DELAYS_SECONDS
-    if not isinstance(delays, (list, tuple)) or not all(
-        isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0
-        for delay in delays
-    ):
+    if not retry_delays_valid(notifications_settings.EMAIL_RETRY_DELAYS_SECONDS):
         errors.append(
             Error(
                 "PSICO_NOTIFICATIONS['EMAIL_RETRY_DELAYS_SECONDS'] must be a list of seconds >= 0.",

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
-from psico_core.tasks_compat import task
+from psico_core.tasks_compat import retry_later, task
 
 from .conf import notifications_settings
 
@@ -25,18 +23,6 @@ ALREADY_SENT = "already_sent"
 NOT_WANTED = "not_wanted"
 IN_PROGRESS = "in_progress"
 RETRY_SCHEDULED = "retry_scheduled"
-
-
-def _retry_later(bound_task, *, attempt: int, **kwargs) -> bool:
-    """Enqueue ``bound_task`` again after the delay ``EMAIL_RETRY_DELAYS_SECONDS`` gives for
-    this attempt; False once the delays are spent or the backend cannot defer (the immediate
-    backend runs inside the caller, where waiting is not an option)."""
-    delays = notifications_settings.EMAIL_RETRY_DELAYS_SECONDS
-    if attempt > len(delays) or not bound_task.get_backend().supports_defer:
-        return False
-    run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
-    bound_task.using(run_after=run_after).enqueue(attempt=attempt + 1, **kwargs)
-    return True
 
 
 @task
@@ -61,7 +47,8 @@ def send_appointment_email(*, event_id: int, recipient_id: int, kind: str, attem
             outcome = services.email_delivery_send(delivery_id=delivery.pk)
     except (smtplib.SMTPException, OSError) as error:
         services.email_delivery_failed(delivery_id=delivery.pk, error=error, final=False)
-        if not _retry_later(send_appointment_email, attempt=attempt, **arguments):
+        delays = notifications_settings.EMAIL_RETRY_DELAYS_SECONDS
+        if not retry_later(send_appointment_email, attempt=attempt, delays=delays, **arguments):
             services.email_delivery_failed(delivery_id=delivery.pk, error=error, final=True)
             raise
         logger.warning(

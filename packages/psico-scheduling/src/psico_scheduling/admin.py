@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from psico_core.admin import ReadOnlyModelAdmin
 from psico_core.service_forms import check_through_service
 
 from . import selectors, services
@@ -303,7 +304,7 @@ EVENT_ADMIN_FIELDS = (
 
 
 @admin.register(AppointmentEvent)
-class AppointmentEventAdmin(admin.ModelAdmin):
+class AppointmentEventAdmin(ReadOnlyModelAdmin):
     """The outbox, read only: what happened to each appointment and whether it was relayed."""
 
     list_display = ["name", "appointment", "sequence", "actor", "created_at", "dispatched_at"]
@@ -313,12 +314,3 @@ class AppointmentEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = EVENT_ADMIN_FIELDS
     readonly_fields = EVENT_ADMIN_FIELDS
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

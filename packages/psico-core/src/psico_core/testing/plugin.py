@@ -48,3 +48,30 @@ def private_redis():
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A started :class:`~psico_core.testing.mail.SMTPServer` of this test alone, which it may
+    stop and start again; this process's email goes to it (a worker's too, through
+    :mod:`psico_core.testing.worker`). Needs aiosmtpd (the ``testing`` extra)."""
+    from .mail import SMTPServer, smtp_email_settings
+
+    server = SMTPServer()
+    server.start()
+    for name, value in smtp_email_settings(server.port).items():
+        setattr(settings, name, value)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks go to the database (django-tasks-db), where a worker finds them, instead of running
+    when they are enqueued. Pair it with ``django_db(transaction=True)``: a worker reads only
+    committed rows."""
+    from psico_core.tasks_compat import DATABASE_BACKEND
+
+    settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
