@@ -123,6 +123,10 @@ _pending: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _PendingPushes] =
 )
 
 
+# How long a socket's unread push waits for more events of the same chat before it reads.
+BADGE_PUSH_DELAY_SECONDS = 0.1
+
+
 def chat_event_user_push_soon(*, appointment_id: int, event: dict[str, Any]) -> None:
     """:func:`chat_event_user_push_async` in the background, coalesced; for the chat socket.
 
@@ -143,6 +147,9 @@ def chat_event_user_push_soon(*, appointment_id: int, event: dict[str, Any]) -> 
 
 async def _push_pending(pending: _PendingPushes, appointment_id: int) -> None:
     try:
+        # A badge may lag its message a little: the events of the next moments join this push,
+        # and the count is read once the messages' own path (store, broadcast) is done.
+        await asyncio.sleep(BADGE_PUSH_DELAY_SECONDS)
         while audiences := pending.audiences.pop(appointment_id, None):
             await _unread_push(appointment_id, sorted(audiences))
     finally:
