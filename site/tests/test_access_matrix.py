@@ -711,8 +711,13 @@ def test_a_client_id_never_answers_with_another_users_message(world, api_client_
     url = f"/api/chat/{world.appointment.pk}/messages/"
     body = {"message": "Mensaje", "client_id": client_id}
     first = api_client_for(world.users["patient"]).post(url, body, format="json")
+    # A time of its own: the factory's next hour could be the world's appointment's.
+    start = world.appointment.start + dt.timedelta(days=1)
     other_chat = AppointmentFactory(
-        patient=world.users["other_patient"], psychologist=world.users["professional"]
+        patient=world.users["other_patient"],
+        psychologist=world.users["professional"],
+        start=start,
+        end=start + dt.timedelta(hours=1),
     )
 
     answers = [
