@@ -1,6 +1,41 @@
 from __future__ import annotations
 
+import inspect
+
 import pytest
+
+# Layers an async test used, kept alive: their connections belong to event loops that are gone,
+# and collecting them would only warn about it.
+_RETIRED_LAYERS: list = []
+
+
+@pytest.fixture(autouse=True)
+async def _channel_layer_of_the_test(request):
+    """With Redis, every async test gets a channel layer of its own, closed at its end.
+
+    channels-redis keeps one asyncio lock per layer for its sockets' receives, bound to the
+    event loop that first waited on it, and pytest-asyncio gives every test a new loop: a
+    receive left waiting when an earlier test's loop ended would otherwise break every later
+    test's sockets ("bound to a different event loop").
+    """
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+    from django.conf import settings
+
+    backend = settings.CHANNEL_LAYERS.get(DEFAULT_CHANNEL_LAYER, {}).get("BACKEND", "")
+    if not inspect.iscoroutinefunction(request.function) or "channels_redis" not in backend:
+        yield
+        return
+    previous = channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    if previous is not None:
+        _RETIRED_LAYERS.append(previous)
+    yield
+    layer = channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    if layer is not None:
+        _RETIRED_LAYERS.append(layer)
+        try:
+            await layer.close_pools()
+        except Exception:  # noqa: BLE001 - a connection of another (closed) loop
+            pass
 
 
 @pytest.fixture(autouse=True)
