@@ -174,16 +174,11 @@ if env.bool("SINGLE_PROCESS", default=False):
     SILENCED_SYSTEM_CHECKS = ["psico_accounts.E005"]
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # channels-redis waits for a socket's next event with a 5-second BZPOPMIN, and
-            # redis-py (8.x) gives every read a 5-second socket timeout by default: a busy
-            # process reads the empty answer just too late, and an idle chat socket closes
-            # with 1013. The read may take longer than the command blocks.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10}]},
-        }
-    }
+    from psico_chat.redis_layer import redis_channel_layer
+
+    # With a read timeout above channels-redis's blocking read, and one retry of a command
+    # whose pooled connection died with an earlier Redis (see the function).
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     # Only delivers between consumers of one process: fine for development and a single
     # worker, wrong for several workers.

@@ -123,14 +123,12 @@ def test_development_defaults_need_no_environment(load_settings):
 def test_redis_url_selects_the_redis_channel_layer(load_settings):
     settings = load_settings(DEBUG="1", REDIS_URL="redis://redis.internal:6380/3")
 
-    assert settings["CHANNEL_LAYERS"] == {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": "redis://redis.internal:6380/3", "socket_timeout": 10}]
-            },
-        }
-    }
+    layer = settings["CHANNEL_LAYERS"]["default"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    [host] = layer["CONFIG"]["hosts"]
+    assert host["address"] == "redis://redis.internal:6380/3"
+    assert host["socket_timeout"] == 10
+    assert host["retry"].get_retries() == 1
 
 
 def test_database_url_is_parsed_with_connection_settings(load_settings):

@@ -9,11 +9,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "channels", "psico_scheduling", "psico_chat"]
 ASGI_APPLICATION = "tests.asgi.application"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 if os.environ.get("REDIS_URL"):
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
-        }
-    }
+    from psico_chat.redis_layer import redis_channel_layer
+
+    CHANNEL_LAYERS = {"default": redis_channel_layer(os.environ["REDIS_URL"])}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

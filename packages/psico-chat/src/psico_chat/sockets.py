@@ -137,6 +137,7 @@ class LayerSocketConsumer(AsyncJsonWebsocketConsumer):
     async def _join_group(self, group_name: str) -> bool:
         # Twice: after a Redis restart the first command may run on a pooled connection to
         # the old server and fail; the pool drops it, and the second attempt reconnects.
+        # (redis_channel_layer's hosts retry each command too; a project's own may not.)
         for attempt in (1, 2):
             try:
                 async with asyncio.timeout(chat_settings.CHANNEL_LAYER_TIMEOUT):
