@@ -155,23 +155,93 @@ def test_an_event_whose_relay_never_ran_is_sent_by_the_next_one(book_before_comm
     assert AppointmentEvent.objects.get().dispatched_at is not None
 
 
-def test_a_failing_receiver_is_logged_and_the_others_still_receive(
+def test_a_failing_receiver_leaves_the_event_waiting_and_the_next_relay_sends_it(
     appointment, professional, received, caplog
 ):
-    def broken(sender, **kwargs):
-        raise RuntimeError("a host's receiver is broken")
+    fail = True
+    calls_of_the_broken_receiver = []
+
+    def broken(sender, *, event, **kwargs):
+        # A write before the failure: rolled back with the event's savepoint.
+        AppointmentEvent.objects.filter(pk=event.pk).update(payload={"half": "written"})
+        calls_of_the_broken_receiver.append(event.pk)
+        if fail:
+            raise RuntimeError("a host's receiver is broken")
 
     appointment_event_recorded.connect(broken, dispatch_uid="test_outbox.broken")
     try:
         services.appointment_confirm(appointment=appointment, by=professional)
+        services.appointment_cancel(appointment=appointment, by=professional, reason="Viaje")
         with caplog.at_level(logging.ERROR, logger="psico_scheduling.tasks"):
-            assert relay_appointment_events.call() == 1
+            assert relay_appointment_events.call() == 0
+        waiting = list(AppointmentEvent.objects.order_by("pk"))
+        assert [(e.dispatched_at, e.relay_failures) for e in waiting] == [(None, 1), (None, 1)]
+        assert all("a host's receiver is broken" in e.relay_error for e in waiting)
+        assert all(e.payload != {"half": "written"} for e in waiting)
+        assert "a host's receiver is broken" in caplog.text
+
+        fail = False
+        assert relay_appointment_events.call() == 2
     finally:
         appointment_event_recorded.disconnect(dispatch_uid="test_outbox.broken")
 
-    assert [name for name, *_ in received] == ["appointment.confirmed"]
-    assert "a host's receiver is broken" in caplog.text
-    assert AppointmentEvent.objects.get().dispatched_at is not None
+    # Every receiver saw each event again: at least once, never lost.
+    assert [name for name, *_ in received] == [
+        "appointment.confirmed",
+        "appointment.cancelled",
+        "appointment.confirmed",
+        "appointment.cancelled",
+    ]
+    assert not AppointmentEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert len(calls_of_the_broken_receiver) == 4
+
+
+def test_one_failing_event_does_not_hold_up_the_others(appointment, professional, received):
+    services.appointment_confirm(appointment=appointment, by=professional)
+    services.appointment_cancel(appointment=appointment, by=professional, reason="Viaje")
+    confirmed = AppointmentEvent.objects.get(name=AppointmentEventName.CONFIRMED)
+
+    def broken_on_the_confirmation(sender, *, event, **kwargs):
+        if event.pk == confirmed.pk:
+            raise RuntimeError("only this event")
+
+    appointment_event_recorded.connect(broken_on_the_confirmation, dispatch_uid="test_outbox.one")
+    try:
+        assert relay_appointment_events.call() == 1
+    finally:
+        appointment_event_recorded.disconnect(dispatch_uid="test_outbox.one")
+
+    assert list(
+        AppointmentEvent.objects.filter(dispatched_at__isnull=True).values_list("pk", flat=True)
+    ) == [confirmed.pk]
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_after_a_failure_the_relay_enqueues_itself_after_the_delay(
+    appointment, professional, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.PSICO_SCHEDULING = {"EVENT_RELAY_RETRY_DELAYS_SECONDS": (45, 600)}
+    services.appointment_confirm(appointment=appointment, by=professional)
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("a host's receiver is broken")
+
+    appointment_event_recorded.connect(broken, dispatch_uid="test_outbox.later")
+    try:
+        DBTaskResult.objects.all().delete()  # the relay the confirmation enqueued on commit
+        before = timezone.now()
+        assert relay_appointment_events.call() == 0
+        assert relay_appointment_events.call() == 0  # the event's second failure
+    finally:
+        appointment_event_recorded.disconnect(dispatch_uid="test_outbox.later")
+
+    retries = list(DBTaskResult.objects.order_by("run_after"))
+    assert [r.task_path for r in retries] == ["psico_scheduling.tasks.relay_appointment_events"] * 2
+    first, second = (r.run_after - before for r in retries)
+    assert dt.timedelta(seconds=45) <= first < dt.timedelta(seconds=45 + 60)
+    assert dt.timedelta(seconds=600) <= second < dt.timedelta(seconds=600 + 60)
 
 
 def test_relays_in_batches(appointment, professional, received, settings):

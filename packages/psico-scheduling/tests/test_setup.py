@@ -23,6 +23,10 @@ def test_defaults_pass(settings):
         ({"BUFFER_MINUTES": "10"}, "psico_scheduling.E002"),
         ({"MAX_DAYS_AHEAD": 0}, "psico_scheduling.E003"),
         ({"SLOT_STEP_MINUTES": 0}, "psico_scheduling.E004"),
+        ({"EVENT_RELAY_BATCH_SIZE": 0}, "psico_scheduling.E006"),
+        ({"EVENT_RELAY_RETRY_DELAYS_SECONDS": ()}, "psico_scheduling.E007"),
+        ({"EVENT_RELAY_RETRY_DELAYS_SECONDS": (30, -1)}, "psico_scheduling.E007"),
+        ({"EVENT_RELAY_RETRY_DELAYS_SECONDS": 30}, "psico_scheduling.E007"),
     ],
 )
 def test_bad_settings_are_reported(settings, value, expected):

@@ -300,6 +300,8 @@ EVENT_ADMIN_FIELDS = (
     "payload",
     "created_at",
     "dispatched_at",
+    "relay_failures",
+    "relay_error",
 )
 
 
@@ -307,7 +309,15 @@ EVENT_ADMIN_FIELDS = (
 class AppointmentEventAdmin(ReadOnlyModelAdmin):
     """The outbox, read only: what happened to each appointment and whether it was relayed."""
 
-    list_display = ["name", "appointment", "sequence", "actor", "created_at", "dispatched_at"]
+    list_display = [
+        "name",
+        "appointment",
+        "sequence",
+        "actor",
+        "created_at",
+        "dispatched_at",
+        "relay_failures",
+    ]
     list_filter = ["name", ("dispatched_at", admin.EmptyFieldListFilter)]
     list_select_related = ["appointment__patient", "appointment__psychologist", "actor"]
     search_fields = (*_search("appointment__patient"), *_search("appointment__psychologist"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.checks import Error, register
+from psico_core.tasks_compat import retry_delays_valid
 
 from .conf import DEFAULTS, scheduling_settings
 
@@ -61,6 +62,15 @@ def check_settings(app_configs, **kwargs):
                 f"PSICO_SCHEDULING['EVENT_RELAY_BATCH_SIZE'] must be a positive integer,"
                 f" not {batch!r}.",
                 id="psico_scheduling.E006",
+            )
+        )
+    delays = scheduling_settings.EVENT_RELAY_RETRY_DELAYS_SECONDS
+    if not retry_delays_valid(delays) or not delays:
+        errors.append(
+            Error(
+                "PSICO_SCHEDULING['EVENT_RELAY_RETRY_DELAYS_SECONDS'] must be a non-empty list"
+                f" of seconds >= 0, not {delays!r}.",
+                id="psico_scheduling.E007",
             )
         )
     step = scheduling_settings.SLOT_STEP_MINUTES

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "DATE_WINDOW_DAYS": 3660,
     # How many outbox events (AppointmentEvent) one relay transaction locks and sends at once.
     "EVENT_RELAY_BATCH_SIZE": 100,
+    # Seconds before the relay runs again after a receiver raised on an event, by the event's
+    # count of failed relays (the last delay repeats: an event is never given up).
+    "EVENT_RELAY_RETRY_DELAYS_SECONDS": (30, 120, 600, 3600),
 }
 
 scheduling_settings = AppSettings("PSICO_SCHEDULING", DEFAULTS)

@@ -198,8 +198,10 @@ class AppointmentEvent(models.Model):
     This is the outbox: a change that rolls back leaves no row, and a row committed with its
     change survives a process that dies right after. The relay
     (:func:`psico_scheduling.tasks.relay_appointment_events`) sends each undispatched row as
-    :data:`~psico_scheduling.signals.appointment_event_recorded` and stamps ``dispatched_at``.
-    ``sequence`` counts the appointment's changes from 0 (the booking): a calendar's SEQUENCE.
+    :data:`~psico_scheduling.signals.appointment_event_recorded` and stamps ``dispatched_at``;
+    when a receiver raises, the row keeps waiting (``relay_failures``, ``relay_error``) and is
+    sent again later. ``sequence`` counts the appointment's changes from 0 (the booking): a
+    calendar's SEQUENCE.
     """
 
     appointment = models.ForeignKey(
@@ -221,6 +223,9 @@ class AppointmentEvent(models.Model):
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    # A receiver that raised leaves the event waiting: counted and kept for the admin.
+    relay_failures = models.PositiveIntegerField(_("failed relays"), default=0)
+    relay_error = models.TextField(_("last relay error"), blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,37 +28,70 @@ def relay_appointment_events() -> int:
     rows the other has not locked. A worker that dies mid-batch commits nothing, and the
     next run sends that batch again (at least once). On SQLite, whose transactions take the
     write lock when they begin, the workers simply queue.
+
+    Each event is sent inside a savepoint. When a receiver raises, what the event's receivers
+    wrote (the tasks they enqueued on the database backend included) is rolled back, the
+    event stays waiting with its error, the other events go on, and the relay enqueues itself
+    again after ``EVENT_RELAY_RETRY_DELAYS_SECONDS``: receivers must be idempotent, as they
+    see the event again.
     """
     relayed = 0
+    failed: dict[int, int] = {}  # event id → its count of failed relays
     while True:
         with transaction.atomic():
             batch = list(
                 AppointmentEvent.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(dispatched_at__isnull=True)
+                .exclude(pk__in=list(failed))
                 .select_related("appointment", "actor")
                 .order_by("pk")[: scheduling_settings.EVENT_RELAY_BATCH_SIZE]
             )
             if not batch:
-                return relayed
+                break
+            sent = []
             for event in batch:
-                _send(event)
-            AppointmentEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
-                dispatched_at=timezone.now()
-            )
-        relayed += len(batch)
+                error = _send(event)
+                if error is None:
+                    sent.append(event.pk)
+                    continue
+                event.relay_failures += 1
+                event.relay_error = error
+                event.save(update_fields=["relay_failures", "relay_error"])
+                failed[event.pk] = event.relay_failures
+            AppointmentEvent.objects.filter(pk__in=sent).update(dispatched_at=timezone.now())
+        relayed += len(sent)
+    if failed:
+        _relay_again_later(min(failed.values()))
+    return relayed
 
 
-def _send(event: AppointmentEvent) -> None:
-    results = appointment_event_recorded.send_robust(AppointmentEvent, event=event)
-    for receiver, result in results:
-        if isinstance(result, Exception):
-            logger.error(
-                "A receiver of appointment_event_recorded (%r) failed on %s (event %s).",
-                receiver,
-                event.name,
-                event.pk,
-                exc_info=result,
-            )
+def _send(event: AppointmentEvent) -> str | None:
+    """Send ``event`` in a savepoint; the failing receiver's traceback, or None."""
+    try:
+        with transaction.atomic():
+            appointment_event_recorded.send(AppointmentEvent, event=event)
+    except Exception:
+        logger.exception(
+            "A receiver of appointment_event_recorded failed on %s (event %s); the event "
+            "stays in the outbox and is relayed again later.",
+            event.name,
+            event.pk,
+        )
+        return traceback.format_exc(limit=20)
+    return None
+
+
+def _relay_again_later(failures: int) -> None:
+    delays = scheduling_settings.EVENT_RELAY_RETRY_DELAYS_SECONDS
+    if not relay_appointment_events.get_backend().supports_defer:
+        return  # the immediate backend: the next change's relay, or the command, sends it
+    delay = delays[min(failures, len(delays)) - 1]
+    try:
+        relay_appointment_events.using(
+            run_after=timezone.now() + timedelta(seconds=delay)
+        ).enqueue()
+    except Exception:
+        logger.exception("Could not enqueue the appointment event relay's retry.")
 
 
 def relay_appointment_events_soon() -> None:
