@@ -19,17 +19,19 @@ import pytest
 import time_machine
 from django.core.checks import Error
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from psico_accounts.testing.factories import PatientFactory, ProfessionalFactory
+from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory, ProfessionalFactory
 from psico_core.tasks_compat import TaskResultStatus
 from psico_core.testing import worker
 from psico_notifications import services as notification_services
 from psico_notifications.checks import check_settings
 from psico_notifications.models import Reminder, ReminderStatus
 from psico_notifications.reminders import reminder_moments
-from psico_notifications.tasks import NO_LONGER_DUE, RETRY_SCHEDULED, SENT
+from psico_notifications.tasks import ALREADY_SENT, NO_LONGER_DUE, RETRY_SCHEDULED, SENT
 from psico_scheduling import services
+from psico_scheduling.models import AppointmentEvent
 from psico_scheduling.tasks import relay_appointment_events
 from psico_scheduling.testing.factories import weekly_schedule_for
 
@@ -287,6 +289,68 @@ def test_a_mail_server_outage_is_retried_and_the_reminder_delivered_later(
             2,
             "",
         )
+
+
+def test_an_event_relayed_again_sends_no_reminder_twice(
+    people, next_monday, smtp_server, run_worker_at, settings
+):
+    settings.PSICO_NOTIFICATIONS = {"REMINDER_OFFSETS_MINUTES": [TWO_HOURS]}
+    patient, professional = people
+    appointment = _book(patient, professional, next_monday, 10)
+    run_worker_at()
+    moment = appointment.start - dt.timedelta(minutes=TWO_HOURS)
+    run_worker_at(moment + SECOND)
+    assert len(_reminders(smtp_server)) == 2
+
+    # The relay delivers at least once: a worker that died before its commit relays again.
+    AppointmentEvent.objects.update(dispatched_at=None)
+    relay_appointment_events.enqueue()
+    run_worker_at(moment + 2 * SECOND)
+
+    assert len(_reminders(smtp_server)) == 2
+    results = DBTaskResult.objects.filter(task_path=REMIND).order_by("enqueued_at")
+    assert [result.return_value for result in results] == [SENT, SENT, ALREADY_SENT, ALREADY_SENT]
+    assert Reminder.objects.count() == 2
+
+
+def test_a_reminder_the_mail_server_never_takes_is_marked_failed(
+    people, next_monday, smtp_server, run_worker_at, settings
+):
+    settings.PSICO_NOTIFICATIONS = {
+        "REMINDER_OFFSETS_MINUTES": [TWO_HOURS],
+        "EMAIL_RETRY_DELAYS_SECONDS": [],
+    }
+    patient, professional = people
+    appointment = _book(patient, professional, next_monday, 10)
+    run_worker_at()
+    smtp_server.stop()
+
+    run_worker_at(appointment.start - dt.timedelta(minutes=TWO_HOURS) + SECOND)
+
+    results = DBTaskResult.objects.filter(task_path=REMIND)
+    assert set(results.values_list("status", flat=True)) == {TaskResultStatus.FAILED}
+    for reminder in Reminder.objects.all():
+        assert reminder.status == ReminderStatus.FAILED
+        assert "Connection" in reminder.last_error
+
+
+def test_the_admin_shows_the_reminders_read_only(client, clinic_admin, people, next_monday):
+    patient, professional = people
+    _book(patient, professional, next_monday, 10)
+    relay_appointment_events.call()
+    client.login(email=clinic_admin.email, password=TEST_PASSWORD)
+    url = reverse("admin:psico_notifications_reminder_changelist")
+
+    response = client.get(url, {"q": "ana@psico.bo"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
+    reminder = Reminder.objects.filter(recipient=patient).first()
+    change = reverse("admin:psico_notifications_reminder_change", args=[reminder.pk])
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"status": ReminderStatus.SENT}).status_code == 403
+    assert client.get(reverse("admin:psico_notifications_reminder_add")).status_code == 403
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.PENDING
 
 
 def test_two_workers_at_once_send_each_reminder_exactly_once(smtp_server, settings):

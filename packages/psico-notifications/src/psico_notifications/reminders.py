@@ -67,16 +67,15 @@ def reminders_plan(*, event: AppointmentEvent) -> list[Reminder]:
     planned = []
     for recipient_id in (appointment.patient_id, appointment.psychologist_id):
         for offset, moment in moments:
+            # An appointment moved away and back finds its earlier row here, still pending:
+            # a row turns obsolete only when its moment has come, and a moment already past
+            # is never planned again.
             reminder, _created = Reminder.objects.get_or_create(
                 appointment_id=appointment.pk,
                 recipient_id=recipient_id,
                 offset_minutes=offset,
                 planned_start=start,
             )
-            if reminder.status == ReminderStatus.OBSOLETE:
-                # The appointment came back to this time before the reminder's moment.
-                reminder.status = ReminderStatus.PENDING
-                reminder.save(update_fields=["status", "updated_at"])
             send_appointment_reminder.using(run_after=moment).enqueue(reminder_id=reminder.pk)
             planned.append(reminder)
     return planned
