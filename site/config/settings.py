@@ -280,11 +280,22 @@ TASKS = {
 
 # Appointment emails (psico-notifications), sent by the worker. FRONTEND_URL makes the email
 # about a new booking link to the appointment in the front end (APPOINTMENT_URL_PATH after it).
+# Reminders go to both participants these many minutes before each appointment ("1440,120":
+# a day and two hours before; empty: none). The package's system check refuses duplicates and
+# zero.
+_reminder_offsets = [
+    offset.strip() for offset in env.list("REMINDER_OFFSETS_MINUTES", default=["1440", "120"])
+]
+if not all(offset.isascii() and offset.isdigit() for offset in _reminder_offsets if offset):
+    raise ImproperlyConfigured(
+        "REMINDER_OFFSETS_MINUTES must be whole minutes separated by commas, e.g. 1440,120."
+    )
 PSICO_NOTIFICATIONS = {
     "FRONTEND_URL": env.str("FRONTEND_URL", default=None),
     "APPOINTMENT_URL_PATH": env.str(
         "FRONTEND_APPOINTMENT_PATH", default="/appointments/{appointment_id}"
     ),
+    "REMINDER_OFFSETS_MINUTES": [int(offset) for offset in _reminder_offsets if offset],
 }
 
 # --- CORS and CSRF ------------------------------------------------------------------------

@@ -48,6 +48,7 @@ SETTINGS_ENV = (
     "TASKS_BACKEND",
     "FRONTEND_URL",
     "FRONTEND_APPOINTMENT_PATH",
+    "REMINDER_OFFSETS_MINUTES",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -323,6 +324,23 @@ def test_production_cors_defaults_leave_out_localhost(load_settings):
     assert settings["CORS_ALLOWED_ORIGINS"] == [
         "https://psico-admin-sp1-despliegue-front.vercel.app"
     ]
+
+
+def test_reminder_offsets_from_environment(load_settings):
+    assert load_settings(DEBUG="1")["PSICO_NOTIFICATIONS"]["REMINDER_OFFSETS_MINUTES"] == [
+        1440,
+        120,
+    ]
+    settings = load_settings(DEBUG="1", REMINDER_OFFSETS_MINUTES="2880, 60,15")
+    assert settings["PSICO_NOTIFICATIONS"]["REMINDER_OFFSETS_MINUTES"] == [2880, 60, 15]
+    settings = load_settings(DEBUG="1", REMINDER_OFFSETS_MINUTES="")
+    assert settings["PSICO_NOTIFICATIONS"]["REMINDER_OFFSETS_MINUTES"] == []
+
+
+@pytest.mark.parametrize("offsets", ["1440,2h", "-120", "1.5", "١٤٤٠"])
+def test_malformed_reminder_offsets_are_refused(load_settings, offsets):
+    with pytest.raises(ImproperlyConfigured, match="REMINDER_OFFSETS_MINUTES"):
+        load_settings(DEBUG="1", REMINDER_OFFSETS_MINUTES=offsets)
 
 
 def test_site_is_not_an_importable_package():

@@ -47,4 +47,26 @@ def check_settings(app_configs, **kwargs):
                 id="psico_notifications.E004",
             )
         )
+    offsets = notifications_settings.REMINDER_OFFSETS_MINUTES
+    if not reminder_offsets_valid(offsets):
+        errors.append(
+            Error(
+                "PSICO_NOTIFICATIONS['REMINDER_OFFSETS_MINUTES'] must be a list of distinct "
+                f"whole numbers of minutes > 0, not {offsets!r}.",
+                hint="For example (1440, 120): a day and two hours before the start.",
+                id="psico_notifications.E005",
+            )
+        )
     return errors
+
+
+def reminder_offsets_valid(offsets: object) -> bool:
+    """Whether ``offsets`` is a list (or tuple) of distinct positive whole minutes."""
+    return (
+        isinstance(offsets, (list, tuple))
+        and all(
+            isinstance(offset, int) and not isinstance(offset, bool) and offset > 0
+            for offset in offsets
+        )
+        and len(set(offsets)) == len(offsets)
+    )

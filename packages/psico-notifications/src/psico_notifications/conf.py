@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # fixed once invitations went out, or calendars see new events. None: the domain of
     # DEFAULT_FROM_EMAIL.
     "CALENDAR_UID_DOMAIN": None,
+    # Minutes before an appointment's start at which both participants are reminded of it
+    # (24 hours and 2 hours by default); an empty list sends no reminders.
+    "REMINDER_OFFSETS_MINUTES": (1440, 120),
 }
 
 notifications_settings = AppSettings("PSICO_NOTIFICATIONS", DEFAULTS)

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from psico_accounts.conf import accounts_settings
-from psico_scheduling.models import AppointmentEvent
+from psico_scheduling.models import Appointment, AppointmentEvent, AppointmentStatus
 from psico_scheduling.selectors import professional_time_zone
 
 from . import invitations
@@ -121,22 +121,7 @@ def appointment_email(*, kind: str, event: AppointmentEvent, recipient) -> Email
     zone = professional_time_zone(appointment.psychologist)
     with translation.override(recipient_language(recipient)):
         texts = _texts(kind, event, zone)
-        site_name = accounts_settings.SITE_NAME
-        context = {
-            **texts,
-            "site_name": site_name,
-            "recipient_name": recipient.get_short_name() or recipient.email,
-            "url": appointment_url(appointment.pk),
-        }
-        message = EmailMultiAlternatives(
-            subject=f"{site_name}: {texts['subject']}",
-            body=render_to_string("psico_notifications/email/appointment.txt", context),
-            from_email=notifications_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
-            to=[recipient.email],
-        )
-        message.attach_alternative(
-            render_to_string("psico_notifications/email/appointment.html", context), "text/html"
-        )
+        message = _message(texts=texts, recipient=recipient, appointment_id=appointment.pk)
         if texts["method"]:
             summary = _("Appointment: %(patient)s with %(professional)s") % {
                 "patient": _name(appointment.patient),
@@ -156,4 +141,55 @@ def appointment_email(*, kind: str, event: AppointmentEvent, recipient) -> Email
                 status=texts["status"],
             )
             message.attach(INVITATION_FILENAME, ics, "text/calendar")
+    return message
+
+
+def reminder_email(*, appointment: Appointment, recipient) -> EmailMultiAlternatives:
+    """The reminder of ``appointment`` (at its current start) for ``recipient``, one of its
+    participants, ready to send. It carries no invitation: the confirmation's is in the
+    calendar already."""
+    zone = professional_time_zone(appointment.psychologist)
+    with translation.override(recipient_language(recipient)):
+        when = _when(appointment.start, zone)
+        if recipient.pk == appointment.psychologist_id:
+            paragraphs = [
+                _("This is a reminder of your appointment with %(patient)s on %(when)s.")
+                % {"patient": _name(appointment.patient), "when": when}
+            ]
+            if appointment.status == AppointmentStatus.PENDING:
+                paragraphs.append(_("It waits for your confirmation."))
+        else:
+            paragraphs = [
+                _("This is a reminder of your appointment with %(professional)s on %(when)s.")
+                % {"professional": _name(appointment.psychologist), "when": when}
+            ]
+            if appointment.status == AppointmentStatus.PENDING:
+                paragraphs.append(_("The professional has not confirmed it yet."))
+        texts = {
+            "subject": _("Reminder: appointment on %(when)s") % {"when": when},
+            "paragraphs": paragraphs,
+            "action": _("See the appointment"),
+        }
+        return _message(texts=texts, recipient=recipient, appointment_id=appointment.pk)
+
+
+def _message(*, texts: dict[str, Any], recipient, appointment_id: int) -> EmailMultiAlternatives:
+    """The text and HTML email of ``texts`` (subject, paragraphs, action) to ``recipient``, in
+    the active language."""
+    site_name = accounts_settings.SITE_NAME
+    context = {
+        **texts,
+        "site_name": site_name,
+        "recipient_name": recipient.get_short_name() or recipient.email,
+        "url": appointment_url(appointment_id),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{site_name}: {texts['subject']}",
+        body=render_to_string("psico_notifications/email/appointment.txt", context),
+        from_email=notifications_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+    )
+    message.attach_alternative(
+        render_to_string("psico_notifications/email/appointment.html", context), "text/html"
+    )
     return message

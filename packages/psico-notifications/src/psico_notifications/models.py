@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from psico_scheduling.models import AppointmentEvent
+from psico_scheduling.models import Appointment, AppointmentEvent
 
 
 class NotificationPreference(models.Model):
@@ -98,3 +98,63 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not wanted")
+    OBSOLETE = "obsolete", _("No longer due")
+    FAILED = "failed", _("Failed")
+
+
+class Reminder(models.Model):
+    """One reminder of one appointment to one participant, ``offset_minutes`` before the start
+    it was planned for: the reminder task's record of itself.
+
+    The unique key (appointment, recipient, offset, planned start) and the row lock the sending
+    task holds make a second worker, a retry or an event relayed twice send nothing more. A
+    reminder whose appointment was cancelled, closed or moved by the time it runs is
+    ``obsolete``; the new time has reminders of its own (another ``planned_start``).
+    """
+
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("appointment"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="appointment_reminders",
+        verbose_name=_("recipient"),
+    )
+    offset_minutes = models.PositiveIntegerField(_("minutes before the start"))
+    planned_start = models.DateTimeField(_("planned start"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReminderStatus.choices,
+        default=ReminderStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "recipient", "offset_minutes", "planned_start"],
+                name="psico_notifications_one_reminder_per_start_recipient_offset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offset_minutes} min → {self.recipient} ({self.get_status_display()})"

@@ -1,10 +1,12 @@
-"""Turns appointment events into email tasks: who hears about what."""
+"""Turns appointment events into email tasks: who hears about what, and when they are
+reminded."""
 
 from __future__ import annotations
 
 from psico_scheduling.models import AppointmentEvent, AppointmentEventName
 
 from .models import EmailKind
+from .reminders import reminders_plan
 from .tasks import send_appointment_email
 
 KIND_OF_EVENT = {
@@ -31,12 +33,13 @@ def recipients_of(event: AppointmentEvent) -> list[int]:
 
 
 def on_appointment_event(sender, *, event: AppointmentEvent, **kwargs) -> None:
-    """Enqueues one email task per recipient. This runs inside the relay's transaction: on the
-    database backend the tasks are stored together with the event's dispatched mark."""
+    """Enqueues one email task per recipient, and the reminders of a booking or a new time.
+    This runs inside the relay's transaction: on the database backend the tasks are stored
+    together with the event's dispatched mark."""
     kind = KIND_OF_EVENT.get(AppointmentEventName(event.name))
-    if kind is None:
-        return
-    for recipient_id in recipients_of(event):
-        send_appointment_email.enqueue(
-            event_id=event.pk, recipient_id=recipient_id, kind=kind.value
-        )
+    if kind is not None:
+        for recipient_id in recipients_of(event):
+            send_appointment_email.enqueue(
+                event_id=event.pk, recipient_id=recipient_id, kind=kind.value
+            )
+    reminders_plan(event=event)

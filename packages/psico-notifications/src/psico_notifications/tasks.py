@@ -1,7 +1,7 @@
 """The email tasks, run by the ``TASKS`` backend (a ``db_worker`` process in production).
 
-Arguments are plain JSON ids; the task reads the event, the recipient and their preferences
-when it runs, never in the request that changed the appointment.
+Arguments are plain JSON ids; the task reads the event (or the appointment), the recipient and
+their preferences when it runs, never in the request that changed the appointment.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ ALREADY_SENT = "already_sent"
 NOT_WANTED = "not_wanted"
 IN_PROGRESS = "in_progress"
 RETRY_SCHEDULED = "retry_scheduled"
+NO_LONGER_DUE = "no_longer_due"
 
 
 @task
@@ -55,6 +56,39 @@ def send_appointment_email(*, event_id: int, recipient_id: int, kind: str, attem
             "The %s email of event %s could not be sent (attempt %s); it will be retried.",
             kind,
             event_id,
+            attempt,
+            exc_info=True,
+        )
+        return RETRY_SCHEDULED
+    return outcome
+
+
+@task
+def send_appointment_reminder(*, reminder_id: int, attempt: int = 1) -> str:
+    """Send the :class:`~psico_notifications.models.Reminder` ``reminder_id`` at most once,
+    if it is still due; enqueued to run at its moment by :func:`~.reminders.reminders_plan`.
+
+    An appointment cancelled, closed, started or moved since the reminder was planned gets
+    nothing (:data:`NO_LONGER_DUE`); a recipient who turned reminders off neither
+    (:data:`NOT_WANTED`). The row is locked while the email goes out, as
+    :func:`send_appointment_email` does, and mail server failures are retried the same way.
+    """
+    from . import reminders  # reminders imports the models: only when the task runs.
+
+    try:
+        with transaction.atomic():
+            outcome = reminders.reminder_send(reminder_id=reminder_id)
+    except (smtplib.SMTPException, OSError) as error:
+        reminders.reminder_failed(reminder_id=reminder_id, error=error, final=False)
+        delays = notifications_settings.EMAIL_RETRY_DELAYS_SECONDS
+        if not retry_later(
+            send_appointment_reminder, attempt=attempt, delays=delays, reminder_id=reminder_id
+        ):
+            reminders.reminder_failed(reminder_id=reminder_id, error=error, final=True)
+            raise
+        logger.warning(
+            "Reminder %s could not be sent (attempt %s); it will be retried.",
+            reminder_id,
             attempt,
             exc_info=True,
         )
