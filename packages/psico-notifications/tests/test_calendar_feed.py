@@ -414,3 +414,68 @@ def test_the_log_filter_loads_before_django():
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_base_url_and_frontend_links(api_client_for, people, settings):
+    settings.PSICO_NOTIFICATIONS = {
+        "CALENDAR_FEED_BASE_URL": "https://api.example.com/",
+        "FRONTEND_URL": "https://app.example.com",
+    }
+    ana = people["ana"]
+    appointment = session(ana, people["professional"], at(2))
+
+    url = api_client_for(ana).get(FEED).json()["url"]
+
+    assert url.startswith("https://api.example.com/api/calendar/") and url.endswith(".ics")
+    [event] = parsed(fetch(api_client_for, urlsplit(url).path)).walk("VEVENT")
+    assert str(event["url"]) == f"https://app.example.com/appointments/{appointment.pk}"
+
+
+def test_head_answers_like_get_without_a_body(api_client_for, patient):
+    path = feed_path(api_client_for(patient))
+    response = api_client_for(None).head(path)
+    assert (response.status_code, response.content) == (200, b"")
+    assert response["ETag"] == fetch(api_client_for, path)["ETag"]
+
+
+def test_a_failure_is_logged_without_the_secret(api_client_for, patient, settings, caplog):
+    # A broken setting (no system check reads it) fails the fetch: a 500, logged redacted.
+    settings.PSICO_NOTIFICATIONS = {"CALENDAR_FEED_DAYS_BACK": "thirty"}
+    path = feed_path(api_client_for(patient))
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = fetch(api_client_for, path)
+
+    assert response.status_code == 500
+    [record] = caplog.records
+    assert record.getMessage() == "Internal Server Error: /api/calendar/[redacted]"
+    assert record.exc_info is not None
+    assert path not in caplog.text
+
+
+def test_the_admin_rotates_feeds_without_showing_secrets(client, patient, professional):
+    admin_user = AdminFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    feeds = [calendar_feed_of(user=user) for user in (patient, professional)]
+    old = {feed.pk: feed.secret for feed in feeds}
+
+    listing = client.get("/admin/psico_notifications/calendarfeed/")
+    assert listing.status_code == 200
+    assert not any(secret in listing.content.decode() for secret in old.values())
+    response = client.post(
+        "/admin/psico_notifications/calendarfeed/",
+        {"action": "rotate_secrets", "_selected_action": [feeds[0].pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 calendario tiene una nueva dirección." in response.content.decode()
+    assert CalendarFeed.objects.get(pk=feeds[0].pk).secret != old[feeds[0].pk]
+    assert CalendarFeed.objects.get(pk=feeds[1].pk).secret == old[feeds[1].pk]
+
+
+def test_the_filter_reads_mapping_arguments():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%(path)s %(n)d", None, None)
+    record.args = {"path": "/api/calendar/" + "A" * 43 + ".ics", "n": 1}
+    assert RedactCalendarSecretFilter().filter(record) is True
+    assert record.getMessage() == "/api/calendar/[redacted] 1"
