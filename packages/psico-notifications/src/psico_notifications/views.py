@@ -152,12 +152,24 @@ class CalendarFeedIcsView(APIView):
                 OpenApiParameter.PATH,
                 description="The feed's secret, from `GET /api/calendar/feed/`.",
             ),
+            # If-None-Match is HTTP's conditional request, described above and in the ETag
+            # header, not a parameter of this API (a fuzzer's "*" is rightly a 304).
             OpenApiParameter(
-                "If-None-Match",
+                "ETag",
                 str,
                 OpenApiParameter.HEADER,
-                required=False,
-                description="The ETag of the copy you hold: 304 while the feed has not changed.",
+                response=[200, 304],
+                description=(
+                    "The document's strong ETag: send it back in `If-None-Match` to get a 304 "
+                    "while the feed has not changed."
+                ),
+            ),
+            OpenApiParameter(
+                "Cache-Control",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200, 304],
+                description="`no-cache, private`: personal data, revalidated on each fetch.",
             ),
         ],
         responses={
