@@ -411,6 +411,18 @@ MATRIX: list[Case] = [
         signed_in(200),
         body=lambda world, actor: {"email_reminders": False},
     ),
+    # Everyone signed in has their own calendar feed (an admin's is empty: they take part in
+    # no appointment); what each feed holds is tested in the package.
+    Case("get", "api/calendar/feed/", signed_in(200)),
+    Case("post", "api/calendar/feed/rotate/", signed_in(200)),
+    # No sign-in: the secret is the key, and a wrong one is a 404 for everyone, credentials or
+    # not. The real secret's answer is tested below.
+    Case(
+        "get",
+        "api/calendar/<secret>.ics",
+        statuses(404),
+        path=lambda world: {"secret": "A" * 43},
+    ),
     # --- site ----------------------------------------------------------------------------------
     Case("get", "api/schema/", EVERYONE),
     Case("get", "api/docs/", EVERYONE),
@@ -804,3 +816,34 @@ def test_the_inbox_holds_only_chats_one_takes_part_in(world, api_client_for, act
     assert [row["last_message"]["id"] for row in rows] == (
         [world.message.pk] if sees_the_chat else []
     )
+
+
+@pytest.mark.parametrize(
+    "actor, sees_the_appointments",
+    [
+        ("patient", True),
+        ("professional", True),
+        ("other_patient", False),
+        ("other_professional", False),
+        ("admin", False),
+    ],
+)
+def test_a_calendar_feed_holds_only_its_owners_appointments(
+    world, api_client_for, actor, sees_the_appointments
+):
+    from urllib.parse import urlsplit
+
+    from icalendar import Calendar
+    from psico_notifications.invitations import appointment_uid
+
+    url = api_client_for(world.user(actor)).get("/api/calendar/feed/").json()["url"]
+    path = urlsplit(url).path
+    # The secret is the key: the same answer without credentials and with anyone else's.
+    bodies = {
+        api_client_for(world.user(someone)).get(path).content
+        for someone in ("anonymous", "other_patient", "admin")
+    }
+    [body] = bodies
+    uids = {str(event["uid"]) for event in Calendar.from_ical(body.decode()).walk("VEVENT")}
+    expected = {world.appointment.pk, world.past_appointment.pk} if sees_the_appointments else set()
+    assert uids == {appointment_uid(pk) for pk in expected}

@@ -6,4 +6,5 @@ urlpatterns = [
     path("api/", include("psico_accounts.urls")),
     path("api/appointments/", include("psico_scheduling.urls")),
     path("api/notifications/", include("psico_notifications.urls")),
+    path("api/calendar/", include("psico_notifications.calendar_urls")),
 ]

@@ -26,6 +26,18 @@ DEFAULTS: dict[str, Any] = {
     # Minutes before an appointment's start at which both participants are reminded of it
     # (24 hours and 2 hours by default); an empty list sends no reminders.
     "REMINDER_OFFSETS_MINUTES": (1440, 120),
+    # Calendar feeds (/api/calendar/<secret>.ics): the appointments that end at most this many
+    # days ago and start at most this many days ahead.
+    "CALENDAR_FEED_DAYS_BACK": 30,
+    "CALENDAR_FEED_DAYS_AHEAD": 365,
+    # How often a calendar app should fetch the feed again (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    "CALENDAR_FEED_REFRESH_MINUTES": 60,
+    # Fetches of one feed allowed per period (DRF's "number/period"); None: no limit. The
+    # host's REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["calendar_feed"] wins when it is set.
+    "CALENDAR_FEED_THROTTLE_RATE": "120/hour",
+    # Scheme and host of the feed URLs, e.g. "https://api.example.com"; None: those of the
+    # request that asks for the URL.
+    "CALENDAR_FEED_BASE_URL": None,
 }
 
 notifications_settings = AppSettings("PSICO_NOTIFICATIONS", DEFAULTS)

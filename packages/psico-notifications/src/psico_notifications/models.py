@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -158,3 +160,44 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offset_minutes} min → {self.recipient} ({self.get_status_display()})"
+
+
+# 256 random bits: guessing one is hopeless, however many requests are made.
+CALENDAR_FEED_SECRET_BYTES = 32
+
+
+def new_calendar_feed_secret() -> str:
+    """A fresh feed secret: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(CALENDAR_FEED_SECRET_BYTES)
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar feed: whoever holds the secret reads the feed, without
+    signing in (calendar apps cannot), so the secret is the only key to it.
+
+    The secret is stored as it is, not hashed. A hash would keep the URL from anyone who reads
+    the database, but the feed only shows appointments that such a reader already sees in the
+    same database, so it would protect nothing; and ``GET /api/calendar/feed/`` must show the
+    URL again (to a second device, a second calendar app), which a hash cannot give back
+    without rotating, and rotating breaks every calendar already subscribed. A leaked URL is
+    revoked by rotating it (:func:`psico_notifications.calendar_feed.calendar_feed_rotate`).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    secret = models.CharField(
+        _("secret"), max_length=64, unique=True, default=new_calendar_feed_secret
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

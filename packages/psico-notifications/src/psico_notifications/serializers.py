@@ -25,3 +25,14 @@ class NotificationPreferenceUpdateSerializer(InputModelSerializer):
     class Meta:
         model = NotificationPreference
         fields = PREFERENCE_FIELDS
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    """The address of your private calendar feed. Anyone who has it reads your appointments
+    (calendar apps cannot sign in): share it only with your calendar app, and rotate it if it
+    leaked."""
+
+    url = serializers.URLField(
+        read_only=True,
+        help_text="Subscribe to it in a calendar app (it may be written `webcal://` too).",
+    )
