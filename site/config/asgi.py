@@ -23,11 +23,14 @@ django_asgi_app = get_asgi_application()
 
 from psico_chat.logging import RedactTokenFilter  # noqa: E402
 from psico_chat.routing import chat_websocket_application  # noqa: E402
+from psico_notifications.calendar_logging import RedactCalendarSecretFilter  # noqa: E402
 
-# Mobile clients put their token in the WebSocket URL, which uvicorn logs. The documented
-# --log-config file filters it; this covers a server started without that file too.
+# Mobile clients put their token in the WebSocket URL, and a calendar feed's secret is in its
+# path: uvicorn logs both. The documented --log-config file filters them; this covers a
+# server started without that file too.
 for logger_name in ("uvicorn.error", "uvicorn.access"):
     logging.getLogger(logger_name).addFilter(RedactTokenFilter())
+    logging.getLogger(logger_name).addFilter(RedactCalendarSecretFilter())
 
 # The socket is refused at the handshake to pages outside ALLOWED_HOSTS and
 # CORS_ALLOWED_ORIGINS (psico_core.asgi.browser_origin_validator).

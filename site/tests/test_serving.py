@@ -99,3 +99,31 @@ def test_tokens_are_redacted_even_without_the_log_config():
     ours = [message for message in written if message.startswith("127.0.0.1:5000 ")]
     assert ours == ['127.0.0.1:5000 - "WebSocket /ws/chat/1/?token=[redacted]" [accepted]']
     assert not any(TOKEN in message for message in written)
+
+
+def test_calendar_feed_secrets_are_redacted_even_without_the_log_config():
+    import logging
+
+    import config.asgi  # noqa: F401  (attaches the filters)
+
+    secret = "s" * 43
+    written: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: written.append(record.getMessage())
+    logger = logging.getLogger("uvicorn.access")
+    logger.addHandler(handler)
+    try:
+        logger.info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5001",
+            "GET",
+            f"/api/calendar/{secret}.ics",
+            "1.1",
+            200,
+        )
+    finally:
+        logger.removeHandler(handler)
+
+    ours = [message for message in written if message.startswith("127.0.0.1:5001 ")]
+    assert ours == ['127.0.0.1:5001 - "GET /api/calendar/[redacted] HTTP/1.1" 200']
+    assert not any(secret in message for message in written)

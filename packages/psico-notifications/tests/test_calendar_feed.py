@@ -479,3 +479,44 @@ def test_the_filter_reads_mapping_arguments():
     record.args = {"path": "/api/calendar/" + "A" * 43 + ".ics", "n": 1}
     assert RedactCalendarSecretFilter().filter(record) is True
     assert record.getMessage() == "/api/calendar/[redacted] 1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"CALENDAR_FEED_DAYS_BACK": -1},
+        {"CALENDAR_FEED_DAYS_AHEAD": 0},
+        {"CALENDAR_FEED_DAYS_AHEAD": "365"},
+        {"CALENDAR_FEED_REFRESH_MINUTES": True},
+        {"CALENDAR_FEED_REFRESH_MINUTES": 10**9},
+        {"CALENDAR_FEED_THROTTLE_RATE": "120 per hour"},
+        {"CALENDAR_FEED_THROTTLE_RATE": "many/hour"},
+        {"CALENDAR_FEED_THROTTLE_RATE": "120/fortnight"},
+        {"CALENDAR_FEED_THROTTLE_RATE": 120},
+        {"CALENDAR_FEED_BASE_URL": "api.example.com"},
+        {"CALENDAR_FEED_BASE_URL": "ftp://api.example.com"},
+    ],
+)
+def test_bad_calendar_feed_settings_fail_the_settings_check(settings, value):
+    from psico_notifications.checks import check_settings
+
+    settings.PSICO_NOTIFICATIONS = value
+
+    assert [error.id for error in check_settings(None)] == ["psico_notifications.E006"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"CALENDAR_FEED_DAYS_BACK": 0, "CALENDAR_FEED_DAYS_AHEAD": 30},
+        {"CALENDAR_FEED_THROTTLE_RATE": None},
+        {"CALENDAR_FEED_THROTTLE_RATE": "10/minute"},
+        {"CALENDAR_FEED_BASE_URL": "https://api.example.com"},
+    ],
+)
+def test_good_calendar_feed_settings_pass_the_settings_check(settings, value):
+    from psico_notifications.checks import check_settings
+
+    settings.PSICO_NOTIFICATIONS = value
+
+    assert check_settings(None) == []

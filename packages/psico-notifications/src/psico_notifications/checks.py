@@ -57,7 +57,54 @@ def check_settings(app_configs, **kwargs):
                 id="psico_notifications.E005",
             )
         )
+    errors.extend(_calendar_feed_errors())
     return errors
+
+
+def _calendar_feed_errors() -> list[Error]:
+    errors = []
+    for key, minimum in (
+        ("CALENDAR_FEED_DAYS_BACK", 0),
+        ("CALENDAR_FEED_DAYS_AHEAD", 1),
+        ("CALENDAR_FEED_REFRESH_MINUTES", 1),
+    ):
+        value = getattr(notifications_settings, key)
+        if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= 36_500:
+            errors.append(
+                Error(
+                    f"PSICO_NOTIFICATIONS[{key!r}] must be a whole number from {minimum} to "
+                    f"36500, not {value!r}.",
+                    id="psico_notifications.E006",
+                )
+            )
+    rate = notifications_settings.CALENDAR_FEED_THROTTLE_RATE
+    if rate is not None and not _rate_valid(rate):
+        errors.append(
+            Error(
+                "PSICO_NOTIFICATIONS['CALENDAR_FEED_THROTTLE_RATE'] must be None or DRF's "
+                f'"number/period" (e.g. "120/hour"), not {rate!r}.',
+                id="psico_notifications.E006",
+            )
+        )
+    base = notifications_settings.CALENDAR_FEED_BASE_URL
+    if base is not None and not (
+        isinstance(base, str) and base.startswith(("https://", "http://")) and "?" not in base
+    ):
+        errors.append(
+            Error(
+                "PSICO_NOTIFICATIONS['CALENDAR_FEED_BASE_URL'] must be None or an http(s) "
+                f"address such as 'https://api.example.com', not {base!r}.",
+                id="psico_notifications.E006",
+            )
+        )
+    return errors
+
+
+def _rate_valid(rate: object) -> bool:
+    if not isinstance(rate, str) or rate.count("/") != 1:
+        return False
+    number, period = rate.split("/")
+    return number.isascii() and number.isdigit() and period[:1] in ("s", "m", "h", "d")
 
 
 def reminder_offsets_valid(offsets: object) -> bool:
