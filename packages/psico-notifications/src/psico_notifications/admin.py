@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from psico_core.admin import ReadOnlyModelAdmin
 
-from .models import EmailDelivery, NotificationPreference
+from .models import EmailDelivery, NotificationPreference, WebhookDelivery, WebhookEndpoint
 
 DELIVERY_FIELDS = (
     "event",
@@ -40,3 +40,65 @@ class NotificationPreferenceAdmin(ReadOnlyModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     fields = ("user", "email_booking_activity", "email_reminders", "updated_at")
     readonly_fields = fields
+
+
+WEBHOOK_ENDPOINT_FIELDS = (
+    "url",
+    "events",
+    "is_active",
+    "description",
+    "consecutive_failures",
+    "disabled_at",
+    "disabled_reason",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyModelAdmin):
+    """Endpoints are managed through the API (``/api/webhooks/endpoints/``), whose services
+    check the URL and show the secret once; the admin shows them, never the secret."""
+
+    list_display = ["url", "is_active", "consecutive_failures", "disabled_at", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "description"]
+    fields = WEBHOOK_ENDPOINT_FIELDS
+    readonly_fields = WEBHOOK_ENDPOINT_FIELDS
+
+
+WEBHOOK_DELIVERY_FIELDS = (
+    "endpoint",
+    "event",
+    "event_type",
+    "message_id",
+    "status",
+    "attempts",
+    "response_status_code",
+    "response_excerpt",
+    "error",
+    "next_attempt_at",
+    "delivered_at",
+    "created_at",
+    "updated_at",
+    "payload",
+)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyModelAdmin):
+    list_display = [
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_status_code",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type"]
+    list_select_related = ["endpoint"]
+    search_fields = ["message_id", "endpoint__url"]
+    date_hierarchy = "created_at"
+    fields = WEBHOOK_DELIVERY_FIELDS
+    readonly_fields = WEBHOOK_DELIVERY_FIELDS
