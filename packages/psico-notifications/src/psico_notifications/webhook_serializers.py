@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from psico_core.payloads import InputSerializer
 from psico_scheduling.models import AppointmentEventName
 from rest_framework import serializers
 
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from .webhooks import webhook_url_problem
 
 URL_MAX_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 DESCRIPTION_MAX_LENGTH = WebhookEndpoint._meta.get_field("description").max_length
+
+
+class EventNameField(serializers.ChoiceField):
+    """An appointment event name, e.g. ``appointment.booked``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=AppointmentEventName.choices, **kwargs)
+
 
 ENDPOINT_FIELDS = [
     "id",
@@ -32,9 +41,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     """An endpoint as it is read: never its secret. ``disabled_at`` and ``disabled_reason``
     say when and why it was disabled after failed messages in a row."""
 
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=AppointmentEventName.choices), read_only=True
-    )
+    events = serializers.ListField(child=EventNameField(), read_only=True)
 
     class Meta:
         model = WebhookEndpoint
@@ -62,7 +69,7 @@ class WebhookEndpointInputSerializer(InputSerializer):
         ),
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=AppointmentEventName.choices),
+        child=EventNameField(),
         allow_empty=False,
         max_length=len(AppointmentEventName.choices),
         help_text=_("The events sent to this URL."),
@@ -83,7 +90,17 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     """One message to one endpoint: ``message_id`` is its ``webhook-id`` header, the same on
     every retry and redelivery; ``payload`` is the body that is signed and sent."""
 
-    event_type = serializers.ChoiceField(choices=AppointmentEventName.choices, read_only=True)
+    # Plain strings in the schema: as enums, drf-spectacular would name them after the fields
+    # and rename other apps' enums called "status" (a breaking change for generated clients).
+    event_type = serializers.CharField(
+        read_only=True, help_text=_("The event's name, one of the endpoint's events.")
+    )
+    status = serializers.CharField(
+        read_only=True,
+        help_text=format_lazy(
+            _("One of: {statuses}."), statuses=", ".join(WebhookDeliveryStatus.values)
+        ),
+    )
     payload = serializers.DictField(read_only=True)
 
     class Meta:

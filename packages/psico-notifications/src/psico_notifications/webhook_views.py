@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from psico_core.payloads import MAX_DATABASE_ID
 from psico_core.permissions import IsClinicAdmin
 from psico_core.query import StrictFilterSet
+from psico_core.schema import SERVICE_REFUSAL
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -131,11 +132,12 @@ class WebhookDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="Send a webhook message again (clinic administrators)",
         description=(
-            "A delivered or failed message is sent again with the same `webhook-id`; 400 while "
-            "it is still being delivered or when its endpoint is inactive."
+            "A delivered, failed or skipped message is sent again with the same `webhook-id` "
+            "(202: a task sends it); 400 while it is still being delivered or when its "
+            "endpoint is inactive."
         ),
         request=None,
-        responses={202: WebhookDeliverySerializer},
+        responses={202: WebhookDeliverySerializer, 400: SERVICE_REFUSAL},
     )
     @action(detail=True, methods=["post"])
     def redeliver(self, request, pk=None):
