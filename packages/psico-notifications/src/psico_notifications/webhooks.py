@@ -19,6 +19,7 @@ import ipaddress
 import json
 import secrets
 import socket
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -198,15 +199,23 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookRe
             "POST",
             pinned,
             content=body,
-            headers={**headers, "Host": target.netloc.decode("ascii")},
+            # identity: the excerpt is read raw, and nothing is decompressed.
+            headers={
+                **headers,
+                "Host": target.netloc.decode("ascii"),
+                "Accept-Encoding": "identity",
+            },
             extensions=extensions,
         )
         response = client.send(request, stream=True)
+        # The status is what counts: read at most the excerpt, and for at most the timeout,
+        # so that an endpoint that drips its answer cannot hold the worker.
+        deadline = time.monotonic() + timeout
         try:
             excerpt = b""
             for chunk in response.iter_raw():
                 excerpt += chunk
-                if len(excerpt) >= RESPONSE_EXCERPT_LENGTH:
+                if len(excerpt) >= RESPONSE_EXCERPT_LENGTH or time.monotonic() > deadline:
                     break
         finally:
             response.close()
