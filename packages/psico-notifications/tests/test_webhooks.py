@@ -21,7 +21,7 @@ from django.urls import include, path
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from psico_accounts.testing.factories import AdminFactory, PatientFactory, ProfessionalFactory
-from psico_core.tasks_compat import TaskResultStatus
+from psico_core.tasks_compat import IMMEDIATE_BACKEND, TaskResultStatus
 from psico_core.testing import worker
 from psico_notifications import webhooks
 from psico_notifications.checks import check_webhook_settings
@@ -72,6 +72,7 @@ class Receiver:
     server: ThreadingHTTPServer
     status: int = 200
     location: str | None = None
+    answer: bytes | None = None
     requests: list[Received] = field(default_factory=list)
 
     @property
@@ -97,7 +98,9 @@ def receiver():
             self.send_response(state.status)
             if state.location:
                 self.send_header("Location", state.location)
-            answer = b"ok" if state.status < 300 else b"receiver says no"
+            answer = state.answer
+            if answer is None:
+                answer = b"ok" if state.status < 300 else b"receiver says no"
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
@@ -289,6 +292,155 @@ def test_an_inactive_endpoint_gets_nothing(api_client_for, people, receiver, set
     assert not WebhookDelivery.objects.exists()
 
 
+@pytest.mark.usefixtures("local_receiver_allowed")
+def test_cancellations_and_new_times_say_what_changed_and_nothing_private(
+    api_client_for, people, receiver
+):
+    created = _create_endpoint(
+        api_client_for(AdminFactory()),
+        receiver.url(),
+        events=["appointment.rescheduled", "appointment.cancelled"],
+    )
+    patient, _professional = people
+    appointment = _book(people)
+    previous_start, previous_end = appointment.start, appointment.end
+    services.appointment_update(
+        appointment=appointment, by=patient, start_time=dt.time(11), reason="Ansiedad"
+    )
+    services.appointment_cancel(appointment=appointment, by=patient, reason="Me mudo de ciudad")
+
+    relay_appointment_events.call()
+
+    moved, cancelled = (verified(created["secret"], request) for request in receiver.requests)
+    assert moved["type"] == "appointment.rescheduled"
+    assert dt.datetime.fromisoformat(moved["data"]["previous_start"]) == previous_start
+    assert dt.datetime.fromisoformat(moved["data"]["previous_end"]) == previous_end
+    assert moved["data"]["sequence"] == 1
+    assert cancelled["type"] == "appointment.cancelled"
+    appointment.refresh_from_db()
+    assert cancelled["data"]["late"] is appointment.is_late_cancellation
+    assert cancelled["data"]["sequence"] == 2
+    bodies = b"".join(request.body for request in receiver.requests).decode()
+    assert "Ansiedad" not in bodies
+    assert "Me mudo" not in bodies
+
+
+@pytest.mark.usefixtures("local_receiver_allowed")
+def test_only_the_start_of_a_long_answer_is_kept(api_client_for, people, receiver):
+    receiver.status, receiver.answer = 400, ("é" * 1_000_000).encode()
+    _create_endpoint(api_client_for(AdminFactory()), receiver.url())
+    _book(people)
+
+    relay_appointment_events.call()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.response_status_code == 400
+    assert 0 < len(delivery.response_excerpt) <= webhooks.RESPONSE_EXCERPT_LENGTH
+    assert set(delivery.response_excerpt) <= {"é", "\ufffd"}
+
+
+@pytest.mark.usefixtures("local_receiver_allowed")
+def test_a_message_to_an_endpoint_deactivated_meanwhile_is_skipped(
+    api_client_for, people, receiver, settings
+):
+    from psico_notifications.tasks import send_webhook
+
+    dummy = IMMEDIATE_BACKEND.replace("immediate.ImmediateBackend", "dummy.DummyBackend")
+    settings.TASKS = {"default": {"BACKEND": dummy}}
+    client = api_client_for(AdminFactory())
+    created = _create_endpoint(client, receiver.url())
+    _book(people)
+    relay_appointment_events.call()  # the task waits (the dummy backend runs nothing)
+    delivery = WebhookDelivery.objects.get()
+    client.patch(f"{ENDPOINTS}{created['id']}/", {"is_active": False}, format="json")
+
+    assert send_webhook.call(delivery_id=delivery.pk) == webhooks.SKIPPED
+    assert send_webhook.call(delivery_id=delivery.pk) == webhooks.ALREADY_DONE
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.next_attempt_at) == (WebhookDeliveryStatus.SKIPPED, None)
+
+
+@pytest.mark.usefixtures("local_receiver_allowed")
+def test_a_name_that_does_not_resolve_fails_the_attempt(
+    api_client_for, people, receiver, monkeypatch
+):
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "hooks.clinic.test":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    _create_endpoint(api_client_for(AdminFactory()), "http://hooks.clinic.test/hook")
+    _book(people)
+
+    relay_appointment_events.call()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDeliveryStatus.FAILED
+    assert "hooks.clinic.test could not be resolved" in delivery.error
+
+
+def test_the_services_refuse_a_forbidden_url_too(db):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        webhooks.webhook_endpoint_create(
+            url="http://10.0.0.1/", events=[BOOKED], created_by=AdminFactory()
+        )
+    assert "url" in refused.value.message_dict
+    endpoint = webhooks.webhook_endpoint_create(
+        url="https://hooks.example.com/", events=[BOOKED, BOOKED], created_by=None
+    )
+    assert endpoint.events == [BOOKED]
+    with pytest.raises(ValidationError):
+        webhooks.webhook_endpoint_update(endpoint=endpoint, url="http://[::1]/")
+    with pytest.raises(TypeError):
+        webhooks.webhook_endpoint_update(endpoint=endpoint, secret="whsec_AAAA")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_another_worker_is_sending_is_left_to_it(local_receiver_allowed, receiver):
+    """A second worker finds the row locked and sends nothing (PostgreSQL's SKIP LOCKED)."""
+    from django.db import connection, connections, transaction
+    from psico_notifications.tasks import send_webhook
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks need PostgreSQL.")
+    professional = ProfessionalFactory()
+    weekly_schedule_for(professional)
+    # Booked (and relayed, at its commit) before the endpoint exists: nothing is sent yet.
+    _book((PatientFactory(), professional))
+    endpoint = WebhookEndpoint.objects.create(
+        url=receiver.url(), events=[BOOKED], secret=webhooks.webhook_secret_generate()
+    )
+    event = AppointmentEvent.objects.get()
+    [delivery] = webhooks.webhook_deliveries_create(event=event)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert send_webhook.call(delivery_id=delivery.pk) == webhooks.IN_PROGRESS
+    finally:
+        release.set()
+        thread.join()
+    assert receiver.requests == []
+    assert endpoint.deliveries.get().status == WebhookDeliveryStatus.PENDING
+
+
 # -- a real worker: retries, disabling, redelivery -----------------------------------------------
 
 
@@ -376,6 +528,7 @@ def test_a_failing_receiver_is_retried_then_disabled_and_redelivery_keeps_the_id
 # -- addresses ------------------------------------------------------------------------------------
 
 REFUSED_URLS = [
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",
     "http://127.0.0.1/hook",
     "http://127.8.9.10/hook",
     "http://localhost/hook",
