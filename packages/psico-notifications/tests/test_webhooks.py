@@ -939,6 +939,39 @@ def test_the_admin_shows_endpoints_and_deliveries_read_only(client, delivered):
     assert client.get("/admin/psico_notifications/webhookdelivery/add/").status_code == 403
 
 
+def test_admin_actions_go_through_the_services(client, delivered, settings):
+    settings.TASKS = {
+        "default": {
+            "BACKEND": IMMEDIATE_BACKEND.replace("immediate.ImmediateBackend", "dummy.DummyBackend")
+        }
+    }
+    endpoint, delivery = delivered
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        is_active=False, consecutive_failures=5, disabled_at=timezone.now(), disabled_reason="x"
+    )
+    client.force_login(AdminFactory())
+    endpoints = "/admin/psico_notifications/webhookendpoint/"
+    deliveries = "/admin/psico_notifications/webhookdelivery/"
+
+    refused = client.post(
+        deliveries, {"action": "redeliver", "_selected_action": [delivery.pk]}, follow=True
+    )
+    assert "inactive" in refused.content.decode() or "inactivo" in refused.content.decode()
+    client.post(endpoints, {"action": "activate", "_selected_action": [endpoint.pk]})
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.consecutive_failures, endpoint.disabled_at) == (
+        True,
+        0,
+        None,
+    )
+    client.post(deliveries, {"action": "redeliver", "_selected_action": [delivery.pk]})
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDeliveryStatus.PENDING
+    client.post(endpoints, {"action": "deactivate", "_selected_action": [endpoint.pk]})
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is False
+
+
 @pytest.mark.parametrize(
     ("setting", "value", "error_id"),
     [

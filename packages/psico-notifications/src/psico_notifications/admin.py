@@ -3,9 +3,13 @@ the preferences, read only; users change their preferences through the API."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from psico_core.admin import ReadOnlyModelAdmin
 
+from . import webhooks
 from .models import EmailDelivery, NotificationPreference, WebhookDelivery, WebhookEndpoint
 
 DELIVERY_FIELDS = (
@@ -58,14 +62,26 @@ WEBHOOK_ENDPOINT_FIELDS = (
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyModelAdmin):
-    """Endpoints are managed through the API (``/api/webhooks/endpoints/``), whose services
-    check the URL and show the secret once; the admin shows them, never the secret."""
+    """Endpoints are created and changed through the API (``/api/webhooks/endpoints/``), which
+    checks the URL and shows the secret once; the admin shows them, never the secret, and
+    activates or deactivates them through the same service."""
 
     list_display = ["url", "is_active", "consecutive_failures", "disabled_at", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "description"]
     fields = WEBHOOK_ENDPOINT_FIELDS
     readonly_fields = WEBHOOK_ENDPOINT_FIELDS
+    actions = ["activate", "deactivate"]
+
+    @admin.action(description=_("Activate (clears the count of failed messages)"))
+    def activate(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.webhook_endpoint_update(endpoint=endpoint, is_active=True)
+
+    @admin.action(description=_("Deactivate"))
+    def deactivate(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.webhook_endpoint_update(endpoint=endpoint, is_active=False)
 
 
 WEBHOOK_DELIVERY_FIELDS = (
@@ -102,3 +118,27 @@ class WebhookDeliveryAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "created_at"
     fields = WEBHOOK_DELIVERY_FIELDS
     readonly_fields = WEBHOOK_DELIVERY_FIELDS
+    actions = ["redeliver"]
+
+    @admin.action(description=_("Send again (same message id)"))
+    def redeliver(self, request, queryset):
+        sent = 0
+        for delivery in queryset:
+            try:
+                webhooks.webhook_delivery_redeliver(delivery=delivery)
+            except ValidationError as refusal:
+                self.message_user(
+                    request, f"{delivery.message_id}: {' '.join(refusal.messages)}", messages.ERROR
+                )
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message will be sent again.",
+                    "%(count)d messages will be sent again.",
+                    sent,
+                )
+                % {"count": sent},
+            )
