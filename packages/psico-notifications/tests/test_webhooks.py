@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,6 +74,7 @@ class Receiver:
     status: int = 200
     location: str | None = None
     answer: bytes | None = None
+    drip: bool = False
     requests: list[Received] = field(default_factory=list)
 
     @property
@@ -92,6 +94,21 @@ def receiver():
             state = handler_state["receiver"]
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            if state.drip:
+                # A status line, then a header a byte at a time for half a minute.
+                state.requests.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    for _ in range(150):
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass  # the client hung up
+                self.close_connection = True
+                return
             state.requests.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
@@ -337,6 +354,24 @@ def test_only_the_start_of_a_long_answer_is_kept(api_client_for, people, receive
     assert delivery.response_status_code == 400
     assert 0 < len(delivery.response_excerpt) <= webhooks.RESPONSE_EXCERPT_LENGTH
     assert set(delivery.response_excerpt) <= {"é", "\ufffd"}
+
+
+def test_an_endpoint_that_drips_its_answer_fails_at_the_timeout(
+    api_client_for, people, receiver, settings
+):
+    settings.PSICO_NOTIFICATIONS = {**LOCAL_RECEIVER, "WEBHOOK_TIMEOUT_SECONDS": 1}
+    receiver.drip = True
+    _create_endpoint(api_client_for(AdminFactory()), receiver.url())
+    _book(people)
+
+    relay_appointment_events.call()
+
+    assert len(receiver.requests) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDeliveryStatus.FAILED
+    assert delivery.response_status_code is None
+    # Not the protocol error the end of the dripping would give, half a minute later.
+    assert delivery.error == "Timed out: no complete answer within 1 s."
 
 
 @pytest.mark.usefixtures("local_receiver_allowed")
@@ -688,6 +723,22 @@ def test_a_name_that_now_points_inside_is_refused_when_sending(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDeliveryStatus.FAILED
     assert "127.0.0.1" in delivery.error
+
+
+def test_the_connection_goes_only_to_the_checked_host():
+    import ipaddress
+
+    import httpcore
+
+    backend = webhooks._PinnedBackend(
+        host="hooks.clinic.test",
+        address=ipaddress.ip_address("127.0.0.1"),
+        deadline=time.monotonic() + 5,
+    )
+    with pytest.raises(httpcore.ConnectError):
+        backend.connect_tcp("169.254.169.254", 80)
+    with pytest.raises(httpcore.ConnectError):
+        backend.connect_unix_socket("/var/run/docker.sock")
 
 
 def test_allowed_networks_open_an_address_and_nothing_else(settings):

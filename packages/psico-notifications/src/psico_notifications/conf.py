@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ALLOWED_NETWORKS": [],
     # Ports a webhook URL may name; None: any port.
     "WEBHOOK_ALLOWED_PORTS": [80, 443, 8080, 8443],
-    # Seconds to connect, and between two reads of the answer, before an attempt fails.
+    # Seconds an attempt may take in all (resolving aside): connecting, sending, the answer.
     "WEBHOOK_TIMEOUT_SECONDS": 5,
     # Seconds to wait before each new attempt at a message the endpoint did not take (2xx);
     # when they are spent the message has failed (about seven hours by default).

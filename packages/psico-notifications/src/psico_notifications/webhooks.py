@@ -19,12 +19,14 @@ import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -180,45 +182,131 @@ class WebhookResponse:
     excerpt: str
 
 
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the attempt's deadline: an endpoint
+    that drips its answer a byte at a time cannot hold the worker longer than that."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ReadTimeout("The attempt took longer than WEBHOOK_TIMEOUT_SECONDS.")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._stream.start_tls(ssl_context, server_hostname, self._left(timeout))
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Opens the connection to the address that was checked, never to what the host name
+    resolves to now (the URL, its Host header and TLS keep the name)."""
+
+    def __init__(self, *, host: str, address: IPAddress, deadline: float) -> None:
+        self._host = host
+        self._address = address
+        self._deadline = deadline
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        if host != self._host:  # a redirect or a proxy would ask for another host
+            raise httpcore.ConnectError(f"Refusing to connect to {host}.")
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("The attempt took longer than WEBHOOK_TIMEOUT_SECONDS.")
+        stream = self._backend.connect_tcp(
+            str(self._address),
+            port,
+            timeout=left if timeout is None else min(timeout, left),
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("Webhooks are not sent over Unix sockets.")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _PinnedTransport(httpx.HTTPTransport):
+    def __init__(self, backend: _PinnedBackend) -> None:
+        super().__init__(trust_env=False)
+        # httpx has no argument for its pool's network backend: this is the pool it builds by
+        # default (HTTP/1.1, certificates verified against the system's authorities), with ours.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=1,
+            network_backend=backend,
+        )
+
+
 def webhook_post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
-    """POST ``body`` to ``url``, connecting to the address :func:`resolve_allowed_address`
-    checked, never following a redirect; only the start of the answer is read.
+    """POST ``body`` to ``url`` over a connection to the address
+    :func:`resolve_allowed_address` checked, never following a redirect, within
+    ``WEBHOOK_TIMEOUT_SECONDS`` in all; only the start of the answer is read.
 
     Raises :class:`WebhookAddressRefused`, or :class:`httpx.HTTPError` when the endpoint cannot
-    be reached or does not answer in ``WEBHOOK_TIMEOUT_SECONDS``."""
+    be reached or does not answer in time."""
     target = httpx.URL(url)
     address = resolve_allowed_address(target)
-    pinned = target.copy_with(host=str(address))
-    extensions: dict[str, Any] = {}
-    if _literal_address(target.host) is None:
-        # TLS names (and verifies the certificate of) the URL's host, not the address.
-        extensions["sni_hostname"] = target.raw_host.decode("ascii")
     timeout = notifications_settings.WEBHOOK_TIMEOUT_SECONDS
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        request = client.build_request(
-            "POST",
-            pinned,
-            content=body,
-            # identity: the excerpt is read raw, and nothing is decompressed.
-            headers={
-                **headers,
-                "Host": target.netloc.decode("ascii"),
-                "Accept-Encoding": "identity",
-            },
-            extensions=extensions,
-        )
-        response = client.send(request, stream=True)
-        # The status is what counts: read at most the excerpt, and for at most the timeout,
-        # so that an endpoint that drips its answer cannot hold the worker.
-        deadline = time.monotonic() + timeout
-        try:
-            excerpt = b""
-            for chunk in response.iter_raw():
-                excerpt += chunk
-                if len(excerpt) >= RESPONSE_EXCERPT_LENGTH or time.monotonic() > deadline:
-                    break
-        finally:
-            response.close()
+    backend = _PinnedBackend(
+        host=target.raw_host.decode("ascii"),
+        address=address,
+        deadline=time.monotonic() + timeout,
+    )
+    excerpt = b""
+    with httpx.Client(
+        transport=_PinnedTransport(backend),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+    ) as client:
+        # identity: the excerpt is read raw, and nothing is decompressed.
+        with client.stream(
+            "POST", target, content=body, headers={**headers, "Accept-Encoding": "identity"}
+        ) as response:
+            try:
+                for chunk in response.iter_raw():
+                    excerpt += chunk
+                    if len(excerpt) >= RESPONSE_EXCERPT_LENGTH:
+                        break
+            except httpx.TimeoutException:
+                pass  # the status is known: the excerpt is what came in time
     text = excerpt[:RESPONSE_EXCERPT_LENGTH].decode("utf-8", "replace")
     return WebhookResponse(response.status_code, text[:RESPONSE_EXCERPT_LENGTH])
 
@@ -432,6 +520,9 @@ def webhook_delivery_attempt(*, delivery_id: int) -> tuple[str, str]:
     delivery.error = ""
     try:
         response = webhook_post(url=endpoint.url, body=body.encode("utf-8"), headers=headers)
+    except httpx.TimeoutException:
+        seconds = notifications_settings.WEBHOOK_TIMEOUT_SECONDS
+        delivery.error = f"Timed out: no complete answer within {seconds} s."
     except (WebhookAddressRefused, httpx.HTTPError, OSError) as error:
         delivery.error = (str(error) or repr(error))[:ERROR_LENGTH]
     else:
