@@ -706,6 +706,124 @@ def test_a_name_is_resolved_once_and_the_checked_address_is_the_one_connected_to
     assert verified(created["secret"], request)["type"] == BOOKED
 
 
+def _certificate_authority(tmp_path: Path, *, server_name: str):
+    """A certificate authority (its PEM file) and a server certificate it signed for
+    ``server_name`` (certificate and key files)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(common_name: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def usage(**kwargs) -> x509.KeyUsage:
+        flags = dict.fromkeys(
+            (
+                "digital_signature",
+                "content_commitment",
+                "key_encipherment",
+                "data_encipherment",
+                "key_agreement",
+                "key_cert_sign",
+                "crl_sign",
+                "encipher_only",
+                "decipher_only",
+            ),
+            False,
+        )
+        return x509.KeyUsage(**{**flags, **kwargs})
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("Psico test CA"))
+        .issuer_name(name("Psico test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name(server_name))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(server_name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(usage(digital_signature=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "certificate", "key")}
+    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files["certificate"].write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    files["key"].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return files
+
+
+@pytest.mark.parametrize("certified_name", ["hooks.clinic.test", "other.clinic.test"])
+def test_https_to_the_checked_address_verifies_the_certificate_of_the_name(
+    api_client_for,
+    people,
+    receiver,
+    settings,
+    clinic_name_resolves_to,
+    monkeypatch,
+    tmp_path,
+    certified_name,
+):
+    import ssl
+
+    files = _certificate_authority(tmp_path, server_name=certified_name)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(files["certificate"], files["key"])
+    receiver.server.socket = server_context.wrap_socket(receiver.server.socket, server_side=True)
+
+    # The client trusts the test's authority instead of certifi's (nothing else changes).
+    monkeypatch.setattr(
+        webhooks, "tls_context", lambda: ssl.create_default_context(cafile=str(files["ca"]))
+    )
+    settings.PSICO_NOTIFICATIONS = dict(LOCAL_RECEIVER)
+    clinic_name_resolves_to("127.0.0.1")
+    created = _create_endpoint(
+        api_client_for(AdminFactory()), f"https://hooks.clinic.test:{receiver.port}/hook"
+    )
+    _book(people)
+
+    relay_appointment_events.call()
+
+    delivery = WebhookDelivery.objects.get()
+    if certified_name == "hooks.clinic.test":
+        [request] = receiver.requests
+        assert verified(created["secret"], request)["type"] == BOOKED
+        assert delivery.status == WebhookDeliveryStatus.DELIVERED
+    else:  # a certificate for another name is refused, although the address is right
+        assert receiver.requests == []
+        assert delivery.status == WebhookDeliveryStatus.FAILED
+        assert "certificate" in delivery.error.lower()
+
+
 def test_a_name_that_now_points_inside_is_refused_when_sending(
     api_client_for, people, receiver, settings, clinic_name_resolves_to
 ):

@@ -262,13 +262,19 @@ class _PinnedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of webhook requests: certificates verified against the certifi
+    authorities and the URL's host name (tests add their own authority here)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _PinnedTransport(httpx.HTTPTransport):
     def __init__(self, backend: _PinnedBackend) -> None:
         super().__init__(trust_env=False)
         # httpx has no argument for its pool's network backend: this is the pool it builds by
         # default (HTTP/1.1, certificates verified against the system's authorities), with ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=tls_context(),
             max_connections=1,
             network_backend=backend,
         )
