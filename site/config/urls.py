@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/chat/", include("psico_chat.urls")),
     path("api/notifications/", include("psico_notifications.urls")),
     path("api/calendar/", include("psico_notifications.calendar_urls")),
+    path("api/webhooks/", include("psico_notifications.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

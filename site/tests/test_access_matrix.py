@@ -219,6 +219,40 @@ def slots_query(world: World) -> dict[str, Any]:
     return {"psychologist": world.users["professional"].pk, "date": world.slot_date.isoformat()}
 
 
+def webhook_endpoint(world: World) -> dict[str, Any]:
+    from psico_notifications.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/psico",
+        events=["appointment.booked"],
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        created_by=world.users["admin"],
+    )
+    return {"pk": endpoint.pk}
+
+
+def webhook_delivery(world: World) -> dict[str, Any]:
+    # A failed message of the world's appointment, so that it may be redelivered.
+    from psico_notifications.models import WebhookDelivery, WebhookDeliveryStatus
+    from psico_scheduling.models import AppointmentEvent
+
+    event = AppointmentEvent.objects.create(
+        appointment=world.appointment, name="appointment.booked", sequence=0
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint_id=webhook_endpoint(world)["pk"],
+        event=event,
+        event_type=event.name,
+        message_id="msg_matrix",
+        status=WebhookDeliveryStatus.FAILED,
+    )
+    return {"pk": delivery.pk}
+
+
+def webhook_endpoint_body(world: World, actor: str) -> dict[str, Any]:
+    return {"url": f"https://hooks.example.com/{actor}", "events": ["appointment.booked"]}
+
+
 APPOINTMENT = "api/appointments/appointments/<pk>/"
 # Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
 # services: "the professional (or a clinic admin)"); they are never chat participants.
@@ -422,6 +456,39 @@ MATRIX: list[Case] = [
         "api/calendar/<secret>.ics",
         statuses(404),
         path=lambda world: {"secret": "A" * 43},
+    ),
+    # --- webhooks (clinic administrators only; hostile input is tested in the package) ---------
+    Case("get", "api/webhooks/endpoints/", only(200, "admin")),
+    Case("post", "api/webhooks/endpoints/", only(201, "admin"), body=webhook_endpoint_body),
+    Case("get", "api/webhooks/endpoints/<pk>/", only(200, "admin"), path=webhook_endpoint),
+    Case(
+        "put",
+        "api/webhooks/endpoints/<pk>/",
+        only(200, "admin"),
+        path=webhook_endpoint,
+        body=webhook_endpoint_body,
+    ),
+    Case(
+        "patch",
+        "api/webhooks/endpoints/<pk>/",
+        only(200, "admin"),
+        path=webhook_endpoint,
+        body=lambda world, actor: {"is_active": False},
+    ),
+    Case("delete", "api/webhooks/endpoints/<pk>/", only(204, "admin"), path=webhook_endpoint),
+    Case(
+        "post",
+        "api/webhooks/endpoints/<pk>/rotate-secret/",
+        only(200, "admin"),
+        path=webhook_endpoint,
+    ),
+    Case("get", "api/webhooks/deliveries/", only(200, "admin")),
+    Case("get", "api/webhooks/deliveries/<pk>/", only(200, "admin"), path=webhook_delivery),
+    Case(
+        "post",
+        "api/webhooks/deliveries/<pk>/redeliver/",
+        only(202, "admin"),
+        path=webhook_delivery,
     ),
     # --- site ----------------------------------------------------------------------------------
     Case("get", "api/schema/", EVERYONE),

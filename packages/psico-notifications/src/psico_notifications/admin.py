@@ -4,12 +4,20 @@ failed) and the preferences, read only; users change their preferences through t
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from psico_core.admin import ReadOnlyModelAdmin
 
-from . import calendar_feed
-from .models import CalendarFeed, EmailDelivery, NotificationPreference, Reminder
+from . import calendar_feed, webhooks
+from .models import (
+    CalendarFeed,
+    EmailDelivery,
+    NotificationPreference,
+    Reminder,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 DELIVERY_FIELDS = (
     "event",
@@ -58,6 +66,19 @@ REMINDER_FIELDS = (
     "updated_at",
 )
 
+WEBHOOK_ENDPOINT_FIELDS = (
+    "url",
+    "events",
+    "is_active",
+    "description",
+    "consecutive_failures",
+    "disabled_at",
+    "disabled_reason",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyModelAdmin):
@@ -100,3 +121,87 @@ class CalendarFeedAdmin(ReadOnlyModelAdmin):
             % {"count": len(feeds)},
             messages.SUCCESS,
         )
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyModelAdmin):
+    """Endpoints are created and changed through the API (``/api/webhooks/endpoints/``), which
+    checks the URL and shows the secret once; the admin shows them, never the secret, and
+    activates or deactivates them through the same service."""
+
+    list_display = ["url", "is_active", "consecutive_failures", "disabled_at", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "description"]
+    fields = WEBHOOK_ENDPOINT_FIELDS
+    readonly_fields = WEBHOOK_ENDPOINT_FIELDS
+    actions = ["activate", "deactivate"]
+
+    @admin.action(description=_("Activate (clears the count of failed messages)"))
+    def activate(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.webhook_endpoint_update(endpoint=endpoint, is_active=True)
+
+    @admin.action(description=_("Deactivate"))
+    def deactivate(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.webhook_endpoint_update(endpoint=endpoint, is_active=False)
+
+
+WEBHOOK_DELIVERY_FIELDS = (
+    "endpoint",
+    "event",
+    "event_type",
+    "message_id",
+    "status",
+    "attempts",
+    "response_status_code",
+    "response_excerpt",
+    "error",
+    "next_attempt_at",
+    "delivered_at",
+    "created_at",
+    "updated_at",
+    "payload",
+)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyModelAdmin):
+    list_display = [
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_status_code",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type"]
+    list_select_related = ["endpoint"]
+    search_fields = ["message_id", "endpoint__url"]
+    date_hierarchy = "created_at"
+    fields = WEBHOOK_DELIVERY_FIELDS
+    readonly_fields = WEBHOOK_DELIVERY_FIELDS
+    actions = ["redeliver"]
+
+    @admin.action(description=_("Send again (same message id)"))
+    def redeliver(self, request, queryset):
+        sent = 0
+        for delivery in queryset:
+            try:
+                webhooks.webhook_delivery_redeliver(delivery=delivery)
+            except ValidationError as refusal:
+                self.message_user(
+                    request, f"{delivery.message_id}: {' '.join(refusal.messages)}", messages.ERROR
+                )
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message will be sent again.",
+                    "%(count)d messages will be sent again.",
+                    sent,
+                )
+                % {"count": sent},
+            )

@@ -12,8 +12,11 @@ class PsicoNotificationsConfig(AppConfig):
         from psico_scheduling.signals import appointment_event_recorded
 
         from . import checks  # noqa: F401  (registers the settings check)
-        from .receivers import on_appointment_event
+        from .receivers import on_appointment_event, on_appointment_event_webhooks
 
         appointment_event_recorded.connect(
             on_appointment_event, dispatch_uid="psico_notifications.appointment_emails"
+        )
+        appointment_event_recorded.connect(
+            on_appointment_event_webhooks, dispatch_uid="psico_notifications.webhooks"
         )

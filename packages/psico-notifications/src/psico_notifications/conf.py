@@ -38,6 +38,19 @@ DEFAULTS: dict[str, Any] = {
     # Scheme and host of the feed URLs, e.g. "https://api.example.com"; None: those of the
     # request that asks for the URL.
     "CALENDAR_FEED_BASE_URL": None,
+    # Webhooks. Networks (CIDRs, e.g. "10.0.0.0/8") that webhooks may be sent to although their
+    # addresses are loopback, private, link-local or reserved; empty: none of them.
+    "WEBHOOK_ALLOWED_NETWORKS": [],
+    # Ports a webhook URL may name; None: any port.
+    "WEBHOOK_ALLOWED_PORTS": [80, 443, 8080, 8443],
+    # Seconds an attempt may take in all (resolving aside): connecting, sending, the answer.
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    # Seconds to wait before each new attempt at a message the endpoint did not take (2xx);
+    # when they are spent the message has failed (about seven hours by default).
+    "WEBHOOK_RETRY_DELAYS_SECONDS": (30, 120, 600, 3600, 2 * 3600, 4 * 3600),
+    # Failed messages in a row (each after every retry) that disable an endpoint; a message
+    # delivered resets the count.
+    "WEBHOOK_DISABLE_AFTER_FAILURES": 5,
 }
 
 notifications_settings = AppSettings("PSICO_NOTIFICATIONS", DEFAULTS)

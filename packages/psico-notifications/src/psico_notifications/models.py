@@ -201,3 +201,110 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class WebhookEndpoint(models.Model):
+    """A clinic integration's URL that receives the appointment events it subscribed to,
+    signed per the Standard Webhooks spec with its own secret.
+
+    The secret is kept as written (``whsec_<base64>``): every delivery is signed with it, so it
+    cannot be hashed like a password. The API shows it once, when it is created or rotated.
+    """
+
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        help_text=_("The appointment events sent to this URL, e.g. appointment.booked."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=100)
+    consecutive_failures = models.PositiveIntegerField(
+        _("consecutive failed messages"),
+        default=0,
+        help_text=_("Messages in a row that failed after every retry; a success resets it."),
+    )
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    disabled_reason = models.CharField(_("why it was disabled"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent (endpoint inactive)")
+
+
+class WebhookDelivery(models.Model):
+    """One message (one appointment event) to one endpoint, with its attempts.
+
+    ``message_id`` is the ``webhook-id`` header: the same on every retry and redelivery of the
+    message, so that a receiver can drop duplicates. The payload is written once, when the
+    event is relayed, so that every attempt sends the same body.
+    """
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    event = models.ForeignKey(
+        AppointmentEvent,
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+        verbose_name=_("event"),
+    )
+    event_type = models.CharField(_("event type"), max_length=64)
+    message_id = models.CharField(_("message id"), max_length=64, unique=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=WebhookDeliveryStatus.choices,
+        default=WebhookDeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    response_status_code = models.PositiveSmallIntegerField(
+        _("response status code"), null=True, blank=True
+    )
+    response_excerpt = models.CharField(_("start of the response"), max_length=500, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event"],
+                name="psico_notifications_one_webhook_per_endpoint_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.get_status_display()})"

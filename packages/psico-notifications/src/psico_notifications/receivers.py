@@ -43,3 +43,13 @@ def on_appointment_event(sender, *, event: AppointmentEvent, **kwargs) -> None:
                 event_id=event.pk, recipient_id=recipient_id, kind=kind.value
             )
     reminders_plan(event=event)
+
+
+def on_appointment_event_webhooks(sender, *, event: AppointmentEvent, **kwargs) -> None:
+    """Records one webhook delivery per active endpoint subscribed to the event and enqueues
+    its task, inside the relay's transaction; an event relayed twice enqueues nothing more."""
+    from .tasks import send_webhook
+    from .webhooks import webhook_deliveries_create
+
+    for delivery in webhook_deliveries_create(event=event):
+        send_webhook.enqueue(delivery_id=delivery.pk)

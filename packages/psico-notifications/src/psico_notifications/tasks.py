@@ -94,3 +94,45 @@ def send_appointment_reminder(*, reminder_id: int, attempt: int = 1) -> str:
         )
         return RETRY_SCHEDULED
     return outcome
+
+
+@task
+def send_webhook(*, delivery_id: int, attempt: int = 1) -> str:
+    """One attempt at the webhook delivery ``delivery_id``, signed per Standard Webhooks.
+
+    The delivery's row is locked while the request is made (a second worker skips it) and a
+    delivered or failed message is never sent again by a stale task. A refused or unanswered
+    request, or an answer other than 2xx, is retried after ``WEBHOOK_RETRY_DELAYS_SECONDS``;
+    when they are spent the message has failed and counts against its endpoint, which is
+    disabled after ``WEBHOOK_DISABLE_AFTER_FAILURES`` failed messages in a row.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from . import webhooks  # imports the models: only when the task runs.
+
+    with transaction.atomic():
+        outcome, error = webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+    if outcome != webhooks.FAILED:
+        return outcome
+    delays = notifications_settings.WEBHOOK_RETRY_DELAYS_SECONDS
+    if retry_later(send_webhook, attempt=attempt, delays=delays, delivery_id=delivery_id):
+        next_at = timezone.now() + dt.timedelta(seconds=delays[attempt - 1])
+        webhooks.webhook_delivery_retry_scheduled(delivery_id=delivery_id, at=next_at)
+        logger.warning(
+            "Webhook delivery %s failed (attempt %s: %s); it will be retried.",
+            delivery_id,
+            attempt,
+            error,
+        )
+        return RETRY_SCHEDULED
+    disabled = webhooks.webhook_delivery_failed(delivery_id=delivery_id)
+    logger.warning(
+        "Webhook delivery %s failed after %s attempts (%s)%s.",
+        delivery_id,
+        attempt,
+        error,
+        "; its endpoint is now disabled" if disabled else "",
+    )
+    return webhooks.FAILED
