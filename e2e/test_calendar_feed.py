@@ -78,6 +78,10 @@ def feed_url(api, client) -> str:
     return response.parsed.url
 
 
+# ics 0.7 passes re.split's maxsplit positionally, which Python 3.13 deprecates.
+@pytest.mark.filterwarnings(
+    "ignore:'maxsplit' is passed as positional argument:DeprecationWarning"
+)
 def test_a_patient_subscribes_to_their_feed(api, live_server, request):
     url = feed_url(api, signed_in(api, live_server, request, "patient"))
     assert url.startswith(live_server.base_url + "/api/calendar/") and url.endswith(".ics")
