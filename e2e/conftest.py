@@ -13,6 +13,7 @@ vanish silently.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import secrets
@@ -258,6 +259,43 @@ def pytest_collection_modifyitems(items) -> None:
         return len(_ORDER)
 
     items.sort(key=rank)
+
+
+GENERATED_CLIENT_PACKAGE = "psico_api_client"
+
+
+@pytest.fixture(scope="session")
+def api(repo_root: Path, schema_path: Path, e2e_dir: Path):
+    """The client generated from the committed schema (openapi-python-client), imported from a
+    git-ignored folder; the test modules that drive the API through it share it."""
+    output = repo_root / ".generated" / GENERATED_CLIENT_PACKAGE
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(schema_path),
+            "--config",
+            str(e2e_dir / "openapi-client.yaml"),
+            "--meta",
+            "none",
+            "--output-path",
+            str(output),
+            "--overwrite",
+            "--fail-on-warning",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Warning" not in result.stdout, result.stdout
+    sys.path.insert(0, str(output.parent))
+    importlib.invalidate_caches()
+    return importlib.import_module(GENERATED_CLIENT_PACKAGE)
 
 
 @pytest.fixture(scope="session")

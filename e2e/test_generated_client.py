@@ -9,50 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import subprocess
-import sys
 import uuid
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.client
-
-PACKAGE = "psico_api_client"
-
-
-@pytest.fixture(scope="session")
-def api(repo_root: Path, schema_path: Path, e2e_dir: Path):
-    """The generated package, imported from a git-ignored folder."""
-    output = repo_root / ".generated" / PACKAGE
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "openapi_python_client",
-            "generate",
-            "--path",
-            str(schema_path),
-            "--config",
-            str(e2e_dir / "openapi-client.yaml"),
-            "--meta",
-            "none",
-            "--output-path",
-            str(output),
-            "--overwrite",
-            "--fail-on-warning",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Warning" not in result.stdout, result.stdout
-    sys.path.insert(0, str(output.parent))
-    importlib.invalidate_caches()
-    return importlib.import_module(PACKAGE)
 
 
 def operation(api, tag: str, name: str):

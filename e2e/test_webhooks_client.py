@@ -8,13 +8,13 @@ from http import HTTPStatus
 
 import pytest
 
-# The generated client (the session's `api` fixture) and its helpers.
-from test_generated_client import api, model, ok, operation  # noqa: F401
+# The generated client is the `api` fixture of conftest.py.
+from test_generated_client import model, ok, operation
 
 pytestmark = pytest.mark.client
 
 
-def test_an_admin_adds_an_endpoint_and_reads_the_delivery_log(api, live_server, request):  # noqa: F811
+def test_an_admin_adds_an_endpoint_and_reads_the_delivery_log(api, live_server, request):
     admin = live_server.accounts["admin"]
     client = api.AuthenticatedClient(
         base_url=live_server.base_url,
