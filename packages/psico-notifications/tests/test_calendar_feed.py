@@ -180,9 +180,7 @@ def test_the_window_and_the_cancelled_sessions(api_client_for, people, settings,
 
 
 # ics 0.7 passes re.split's maxsplit positionally, which Python 3.13 deprecates.
-@pytest.mark.filterwarnings(
-    "ignore:'maxsplit' is passed as positional argument:DeprecationWarning"
-)
+@pytest.mark.filterwarnings("ignore:'maxsplit' is passed as positional argument:DeprecationWarning")
 def test_the_feed_parses_with_a_second_parser(api_client_for, people):
     professional = people["professional"]
     first = session(people["ana"], professional, at(1))

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from psico_scheduling.models import Appointment, AppointmentEvent
 
@@ -54,7 +57,54 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class EmailDelivery(models.Model):
+# The status values every email record shares (its own choices name the others).
+SENT_STATUS = "sent"
+FAILED_STATUS = "failed"
+ERROR_MAX_LENGTH = 2000
+
+
+class EmailRecord(models.Model):
+    """What an email task keeps of its email: attempts, the last error, when it went out.
+
+    A subclass adds ``status`` (with "sent" and "failed" among its choices) and the key that
+    makes its task send the email once.
+    """
+
+    status: models.CharField
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def mark(self, status: str, outcome: str) -> str:
+        """Save ``status`` (with ``sent_at`` and ``attempts`` as set) and clear the last error;
+        returns ``outcome``, the task's result."""
+        self.status = status
+        self.last_error = ""
+        fields = ["status", "sent_at", "attempts", "last_error", "updated_at"]
+        self.save(update_fields=fields)  # status is the subclass's field
+        return outcome
+
+    @classmethod
+    def record_failure(cls, *, pk: int, error: BaseException, final: bool) -> None:
+        """Count a failed attempt with its error or, when no retry follows, mark the record
+        failed; a record sent meanwhile is left alone."""
+        changes: dict[str, Any] = {
+            "attempts": F("attempts") + 1,
+            "last_error": repr(error)[:ERROR_MAX_LENGTH],
+        }
+        if final:
+            changes = {"status": FAILED_STATUS}
+        cls.objects.filter(pk=pk).exclude(status=SENT_STATUS).update(  # type: ignore[attr-defined]
+            **changes, updated_at=timezone.now()
+        )
+
+
+class EmailDelivery(EmailRecord):
     """One email about one appointment event to one person: the task's record of itself.
 
     The unique key (event, recipient, kind) and the row lock the sending task holds make a
@@ -81,11 +131,6 @@ class EmailDelivery(models.Model):
         default=DeliveryStatus.PENDING,
         db_index=True,
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-id"]
@@ -110,7 +155,7 @@ class ReminderStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class Reminder(models.Model):
+class Reminder(EmailRecord):
     """One reminder of one appointment to one participant, ``offset_minutes`` before the start
     it was planned for: the reminder task's record of itself.
 
@@ -141,11 +186,6 @@ class Reminder(models.Model):
         default=ReminderStatus.PENDING,
         db_index=True,
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-id"]

@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 # The events after which an appointment is active at a (new) time.
 TIMED_EVENTS = frozenset({AppointmentEventName.BOOKED, AppointmentEventName.RESCHEDULED})
-ERROR_MAX_LENGTH = 2000
 
 
 def reminder_moments(
@@ -107,30 +106,18 @@ def reminder_send(*, reminder_id: int) -> str:
         pk=reminder.appointment_id
     )
     if not appointment_is_open(appointment) or appointment.start != reminder.planned_start:
-        return _mark(reminder, ReminderStatus.OBSOLETE, NO_LONGER_DUE)
+        return reminder.mark(ReminderStatus.OBSOLETE, NO_LONGER_DUE)
     recipient = get_user_model().objects.get(pk=reminder.recipient_id)
     if not recipient.is_active or not recipient.email:
-        return _mark(reminder, ReminderStatus.SKIPPED, NOT_WANTED)
+        return reminder.mark(ReminderStatus.SKIPPED, NOT_WANTED)
     if not selectors.notification_preference_of(user=recipient).email_reminders:
-        return _mark(reminder, ReminderStatus.SKIPPED, NOT_WANTED)
+        return reminder.mark(ReminderStatus.SKIPPED, NOT_WANTED)
     reminder_email(appointment=appointment, recipient=recipient).send()
     reminder.sent_at = timezone.now()
     reminder.attempts = F("attempts") + 1
-    return _mark(reminder, ReminderStatus.SENT, SENT)
-
-
-def _mark(reminder: Reminder, status: str, outcome: str) -> str:
-    reminder.status = status
-    reminder.last_error = ""
-    reminder.save(update_fields=["status", "sent_at", "attempts", "last_error", "updated_at"])
-    return outcome
+    return reminder.mark(ReminderStatus.SENT, SENT)
 
 
 def reminder_failed(*, reminder_id: int, error: BaseException, final: bool) -> None:
     """Record a failed attempt (and, when no retry follows, that the reminder failed)."""
-    changes = {"attempts": F("attempts") + 1, "last_error": repr(error)[:ERROR_MAX_LENGTH]}
-    if final:
-        changes = {"status": ReminderStatus.FAILED}
-    Reminder.objects.filter(pk=reminder_id).exclude(status=ReminderStatus.SENT).update(
-        **changes, updated_at=timezone.now()
-    )
+    Reminder.record_failure(pk=reminder_id, error=error, final=final)

@@ -13,7 +13,6 @@ from .emails import appointment_email
 from .models import DeliveryStatus, EmailDelivery, NotificationPreference
 
 PREFERENCE_FIELDS = frozenset({"email_booking_activity", "email_reminders"})
-ERROR_MAX_LENGTH = 2000
 
 
 def notification_preference_update(*, user, **changes: bool) -> NotificationPreference:
@@ -63,30 +62,18 @@ def email_delivery_send(*, delivery_id: int) -> str:
         return ALREADY_SENT if delivery.status == DeliveryStatus.SENT else NOT_WANTED
     recipient = get_user_model().objects.get(pk=delivery.recipient_id)
     if not recipient.is_active or not recipient.email:
-        return _mark(delivery, DeliveryStatus.SKIPPED, NOT_WANTED)
+        return delivery.mark(DeliveryStatus.SKIPPED, NOT_WANTED)
     if not selectors.notification_preference_of(user=recipient).email_booking_activity:
-        return _mark(delivery, DeliveryStatus.SKIPPED, NOT_WANTED)
+        return delivery.mark(DeliveryStatus.SKIPPED, NOT_WANTED)
     event = AppointmentEvent.objects.select_related(
         "appointment__patient", "appointment__psychologist", "actor"
     ).get(pk=delivery.event_id)
     appointment_email(kind=delivery.kind, event=event, recipient=recipient).send()
     delivery.sent_at = timezone.now()
     delivery.attempts = F("attempts") + 1
-    return _mark(delivery, DeliveryStatus.SENT, SENT)
-
-
-def _mark(delivery: EmailDelivery, status: str, outcome: str) -> str:
-    delivery.status = status
-    delivery.last_error = ""
-    delivery.save(update_fields=["status", "sent_at", "attempts", "last_error", "updated_at"])
-    return outcome
+    return delivery.mark(DeliveryStatus.SENT, SENT)
 
 
 def email_delivery_failed(*, delivery_id: int, error: BaseException, final: bool) -> None:
     """Record a failed attempt (and, when no retry follows, that the delivery failed)."""
-    changes = {"attempts": F("attempts") + 1, "last_error": repr(error)[:ERROR_MAX_LENGTH]}
-    if final:
-        changes = {"status": DeliveryStatus.FAILED}
-    EmailDelivery.objects.filter(pk=delivery_id).exclude(status=DeliveryStatus.SENT).update(
-        **changes, updated_at=timezone.now()
-    )
+    EmailDelivery.record_failure(pk=delivery_id, error=error, final=final)
