@@ -10,7 +10,12 @@ import time
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory, ProfessionalFactory
+from psico_accounts.testing.factories import (
+    TEST_PASSWORD,
+    AdminFactory,
+    PatientFactory,
+    ProfessionalFactory,
+)
 from psico_core.resilient_cache import resilient_cache
 from psico_scheduling.testing.factories import weekly_schedule_for
 
@@ -115,3 +120,29 @@ def test_login_registration_and_booking_work_while_redis_is_down(site_on, api_cl
     back, _ = timed_healthz(anonymous)
     assert back.status_code == 200
     assert back.json() == {"database": "ok", "channel_layer": "ok", "cache": "ok"}
+
+
+def test_calendar_feeds_and_webhooks_answer_while_redis_is_down(site_on, api_client_for):
+    patient = PatientFactory()
+    feed_url = api_client_for(patient).get("/api/calendar/feed/").data["url"]
+    feed_path = feed_url.split("testserver", 1)[1]
+
+    site_on.stop()
+
+    anonymous = api_client_for(None)
+    # The feed's throttle counts in this process while the cache is down.
+    fetch = anonymous.get(feed_path)
+    assert fetch.status_code == 200
+    assert fetch["Content-Type"] == "text/calendar; charset=utf-8"
+    rotated = api_client_for(patient).post("/api/calendar/feed/rotate/")
+    assert rotated.status_code == 200
+    assert anonymous.get(feed_path).status_code == 404
+
+    admin = api_client_for(AdminFactory())
+    created = admin.post(
+        "/api/webhooks/endpoints/",
+        {"url": "https://hooks.example.com/psico", "events": ["appointment.booked"]},
+        format="json",
+    )
+    assert created.status_code == 201, created.data
+    assert admin.get("/api/webhooks/deliveries/").status_code == 200
