@@ -46,6 +46,7 @@ ENDPOINTS = "/api/webhooks/endpoints/"
 DELIVERIES = "/api/webhooks/deliveries/"
 BOOKED = "appointment.booked"
 CONFIRMED = "appointment.confirmed"
+CANCELLED = "appointment.cancelled"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 SEND = "psico_notifications.tasks.send_webhook"
 LOCAL_RECEIVER = {
@@ -243,6 +244,26 @@ def test_an_event_relayed_again_is_not_sent_again(api_client_for, people, receiv
 
     assert len(receiver.requests) == 1
     assert WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.usefixtures("local_receiver_allowed")
+def test_an_endpoint_hears_only_of_what_happens_after_it_was_added(
+    api_client_for, people, receiver
+):
+    client = api_client_for(AdminFactory())
+    appointment = _book(people)  # not relayed yet: the worker is behind
+    created = _create_endpoint(client, receiver.url(), events=[BOOKED, CANCELLED])
+
+    relay_appointment_events.call()
+
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()
+    # The next event, after the endpoint was added, reaches it.
+    services.appointment_cancel(appointment=appointment, by=people[0], reason="Viaje")
+    relay_appointment_events.call()
+    assert [verified(created["secret"], request)["type"] for request in receiver.requests] == [
+        CANCELLED
+    ]
 
 
 @pytest.mark.usefixtures("local_receiver_allowed")

@@ -436,11 +436,14 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpo
 
 def webhook_deliveries_create(*, event: AppointmentEvent) -> list[WebhookDelivery]:
     """The deliveries of ``event`` to the active endpoints subscribed to it, created once: an
-    event relayed again creates (and returns) nothing new."""
+    event relayed again creates (and returns) nothing new. An endpoint hears of what happens
+    after it was added, even when the relay runs late."""
     created = []
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        for endpoint in WebhookEndpoint.objects.filter(
+            is_active=True, created_at__lte=event.created_at
+        )
         if event.name in (endpoint.events or [])
     ]
     if not endpoints:
