@@ -296,6 +296,11 @@ PSICO_NOTIFICATIONS = {
         "FRONTEND_APPOINTMENT_PATH", default="/appointments/{appointment_id}"
     ),
     "REMINDER_OFFSETS_MINUTES": [int(offset) for offset in _reminder_offsets if offset],
+    # Private networks webhooks may be sent to (e.g. "10.0.0.0/8" for a receiver inside the
+    # clinic's network); none by default. The package's system check refuses a bad network.
+    "WEBHOOK_ALLOWED_NETWORKS": [
+        network.strip() for network in env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+    ],
 }
 
 # --- CORS and CSRF ------------------------------------------------------------------------

@@ -49,6 +49,7 @@ SETTINGS_ENV = (
     "FRONTEND_URL",
     "FRONTEND_APPOINTMENT_PATH",
     "REMINDER_OFFSETS_MINUTES",
+    "WEBHOOK_ALLOWED_NETWORKS",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -346,3 +347,12 @@ def test_malformed_reminder_offsets_are_refused(load_settings, offsets):
 def test_site_is_not_an_importable_package():
     # An importable "site" would shadow the standard library's site module.
     assert not (SITE_DIR / "__init__.py").exists()
+
+
+def test_webhooks_reach_no_private_network_unless_named(load_settings):
+    assert load_settings(DEBUG="1")["PSICO_NOTIFICATIONS"]["WEBHOOK_ALLOWED_NETWORKS"] == []
+    settings = load_settings(DEBUG="1", WEBHOOK_ALLOWED_NETWORKS="10.0.0.0/8, 192.168.5.0/24")
+    assert settings["PSICO_NOTIFICATIONS"]["WEBHOOK_ALLOWED_NETWORKS"] == [
+        "10.0.0.0/8",
+        "192.168.5.0/24",
+    ]
