@@ -473,6 +473,10 @@ def test_a_delivery_another_worker_is_sending_is_left_to_it(local_receiver_allow
         url=receiver.url(), events=[BOOKED], secret=webhooks.webhook_secret_generate()
     )
     event = AppointmentEvent.objects.get()
+    # As if the endpoint had been added just before the booking, whose relay is now late.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        created_at=event.created_at - dt.timedelta(seconds=1)
+    )
     [delivery] = webhooks.webhook_deliveries_create(event=event)
     locked, release = threading.Event(), threading.Event()
 
