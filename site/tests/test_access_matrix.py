@@ -196,12 +196,16 @@ def password_change_body(world: World, actor: str) -> dict[str, Any]:
 
 
 def booking_body(world: World, actor: str) -> dict[str, Any]:
-    return {
+    body = {
         "psychologist": world.users["professional"].pk,
         "appointment_date": world.slot_date.isoformat(),
         "start_time": world.slot_time,
         "reason": "Primera consulta",
     }
+    if actor == "admin":
+        # The front desk books for a patient who phoned; only it may name one.
+        body["patient"] = world.users["other_patient"].pk
+    return body
 
 
 def admin_user_body(world: World, actor: str) -> dict[str, Any]:
@@ -396,7 +400,7 @@ MATRIX: list[Case] = [
     Case(
         "post",
         "api/appointments/appointments/",
-        only(201, "patient", "other_patient"),
+        only(201, "patient", "other_patient", "admin"),
         body=booking_body,
     ),
     Case("get", APPOINTMENT, PARTICIPANTS_AND_ADMIN, path=own_appointment),
@@ -710,10 +714,7 @@ def test_professional_cannot_set_status_through_patch(world, api_client_for):
 def test_booking_is_always_for_the_signed_in_patient_and_pending(world, api_client_for):
     from psico_scheduling.models import Appointment
 
-    body = booking_body(world, "patient") | {
-        "patient": world.users["other_patient"].pk,
-        "status": "confirmed",
-    }
+    body = booking_body(world, "patient") | {"status": "confirmed"}
     response = api_client_for(world.users["patient"]).post(
         "/api/appointments/appointments/", body, format="json"
     )
@@ -721,6 +722,73 @@ def test_booking_is_always_for_the_signed_in_patient_and_pending(world, api_clie
     booked = Appointment.objects.get(pk=response.data["id"])
     assert booked.patient == world.users["patient"]
     assert booked.status == "pending"
+
+
+@pytest.mark.parametrize("whom", ["other_patient", "patient"])
+def test_a_patient_naming_a_patient_when_booking_is_refused(world, api_client_for, whom):
+    # Only the front desk books for a patient (as only the clinic creates professionals).
+    from psico_scheduling.models import Appointment
+
+    before = Appointment.objects.count()
+    body = booking_body(world, "patient") | {"patient": world.users[whom].pk}
+    response = api_client_for(world.users["patient"]).post(
+        "/api/appointments/appointments/", body, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.data) == {"patient"}
+    assert Appointment.objects.count() == before
+
+
+def test_the_front_desk_books_for_the_named_patient(world, api_client_for):
+    from psico_scheduling.models import Appointment
+
+    response = api_client_for(world.users["admin"]).post(
+        "/api/appointments/appointments/", booking_body(world, "admin"), format="json"
+    )
+    assert response.status_code == 201, response.data
+    booked = Appointment.objects.get(pk=response.data["id"])
+    assert booked.patient == world.users["other_patient"]
+    assert booked.status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("actor", "sees_contact"),
+    [
+        ("patient", False),
+        ("professional", True),
+        ("admin", True),
+    ],
+)
+def test_patient_contact_is_shown_to_the_professional_only(
+    world, api_client_for, actor, sees_contact
+):
+    patient = world.users["patient"]
+    client = api_client_for(world.users[actor])
+    detail = client.get(f"/api/appointments/appointments/{world.appointment.pk}/")
+    listed = client.get("/api/appointments/appointments/").data["results"]
+    shown = [a for a in listed if a["id"] == world.appointment.pk]
+    assert detail.status_code == 200
+    assert len(shown) == 1
+    contact = {"email": patient.email, "phone": patient.phone}
+    if sees_contact:
+        assert detail.data["patient_contact"] == contact
+        assert shown[0]["patient_contact"] == contact
+    else:
+        assert "patient_contact" not in detail.data
+        assert "patient_contact" not in shown[0]
+
+
+@pytest.mark.parametrize("actor", ["anonymous", "other_patient", "other_professional"])
+def test_patient_contact_never_reaches_anyone_else(world, api_client_for, actor):
+    patient = world.users["patient"]
+    client = api_client_for(world.user(actor))
+    detail = client.get(f"/api/appointments/appointments/{world.appointment.pk}/")
+    assert detail.status_code == (401 if actor == "anonymous" else 404)
+    listed = client.get("/api/appointments/appointments/")
+    text = listed.content.decode()
+    assert patient.email not in text
+    assert patient.phone not in text
+    assert "patient_contact" not in detail.content.decode()
 
 
 def test_a_patient_cannot_be_booked_as_the_psychologist(world, api_client_for):

@@ -137,6 +137,35 @@ def test_a_change_by_the_clinic_is_emailed_to_both_participants(booked, relay, s
     )
 
 
+def test_a_booking_by_the_front_desk_is_emailed_to_the_patient_too(
+    people, next_monday, relay, smtp_server
+):
+    patient, professional = people
+    services.appointment_book(
+        patient=patient,
+        psychologist=professional,
+        date=next_monday,
+        start_time=dt.time(10),
+        by=AdminFactory(),
+    )
+    relay()
+
+    by_recipient = {m["To"]: m for m in smtp_server.messages}
+    assert sorted(by_recipient) == ["ana@psico.bo", "lucia@psico.bo"]
+    to_patient = by_recipient["ana@psico.bo"]  # in English, her language
+    assert to_patient["Subject"].strip().startswith("Psico: Appointment booked for you: ")
+    text = to_patient.get_body(("plain",)).get_content()
+    assert "The clinic booked an appointment for you with Lucía Rojas for " in text
+    assert "The professional has to confirm it." in text
+    to_professional = by_recipient["lucia@psico.bo"].get_body(("plain",)).get_content()
+    assert "Ana Quispe reservó una cita con usted" in to_professional
+
+
+def test_a_patient_booking_alone_is_not_emailed_about_it(booked, relay, smtp_server):
+    relay()
+    assert [m["To"] for m in smtp_server.messages] == ["lucia@psico.bo"]
+
+
 def test_completed_and_no_show_send_nothing(people, relay, smtp_server):
     patient, professional = people
     start = (timezone.now() - dt.timedelta(hours=2)).replace(microsecond=0)

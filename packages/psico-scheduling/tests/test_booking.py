@@ -43,17 +43,26 @@ def test_a_patient_books_a_free_slot(
     assert stored.end - stored.start == dt.timedelta(minutes=60)
 
 
-def test_status_and_participants_sent_at_booking_are_not_applied(
+def test_a_status_sent_at_booking_is_not_applied(
     patient, professional, weekly_schedule, next_monday, post_booking
 ):
-    other = PatientFactory()
-    response = post_booking(
-        patient, professional, next_monday, "09:00", status="confirmed", patient=other.pk
-    )
+    response = post_booking(patient, professional, next_monday, "09:00", status="confirmed")
 
     assert response.status_code == 201
     stored = Appointment.objects.get(pk=response.json()["id"])
     assert (stored.status, stored.patient_id) == (AppointmentStatus.PENDING, patient.pk)
+
+
+def test_a_patient_naming_a_patient_is_refused(
+    patient, professional, weekly_schedule, next_monday, post_booking
+):
+    # Only the front desk books for someone else (tests/test_front_desk.py).
+    other = PatientFactory()
+    response = post_booking(patient, professional, next_monday, "09:00", patient=other.pk)
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"patient"}
+    assert not Appointment.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -292,12 +301,20 @@ def test_a_cancelled_slot_is_bookable_again(
     assert post_booking(patient, professional, next_monday, "09:00").status_code == 201
 
 
-@pytest.mark.parametrize("who", ["professional", "clinic_admin"])
-def test_only_patients_book(request, professional, weekly_schedule, next_monday, post_booking, who):
-    user = request.getfixturevalue(who)
-    response = post_booking(user, professional, next_monday, "09:00", language="en")
+def test_a_professional_does_not_book(professional, weekly_schedule, next_monday, post_booking):
+    response = post_booking(professional, professional, next_monday, "09:00", language="en")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only patients can book appointments."}
+    assert response.json() == {
+        "detail": "Only patients, or the clinic for a patient, can book appointments."
+    }
+
+
+def test_the_front_desk_names_the_patient(
+    clinic_admin, professional, weekly_schedule, next_monday, post_booking
+):
+    response = post_booking(clinic_admin, professional, next_monday, "09:00", language="en")
+    assert response.status_code == 400
+    assert response.json() == {"patient": ["Name the patient this appointment is for."]}
 
 
 def test_booking_needs_credentials(professional, next_monday, api_client_for):

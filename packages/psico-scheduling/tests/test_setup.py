@@ -106,7 +106,9 @@ def test_error_answers_are_described_by_the_schema_class_with_a_body(schema):
     )
     assert confirm["403"]["description"] == "Your role may not do this to this object."
     booking = schema["paths"]["/api/appointments/appointments/"]["post"]["responses"]
-    assert booking["403"]["description"] == "Only patients can book appointments."
+    assert booking["403"]["description"] == (
+        "Only patients, or the clinic for a patient, can book appointments."
+    )
     for path in schema["paths"].values():
         for operation in path.values():
             for code, response in operation["responses"].items():

@@ -55,12 +55,24 @@ def _actor(event: AppointmentEvent) -> str:
     return _name(actor)
 
 
-def _texts(kind: str, event: AppointmentEvent, zone) -> dict[str, Any]:
+def _texts(kind: str, event: AppointmentEvent, zone, recipient=None) -> dict[str, Any]:
     """Subject, paragraphs and invitation of one kind, in the active language."""
     appointment = event.appointment
     patient, professional = appointment.patient, appointment.psychologist
     start = dt.datetime.fromisoformat(event.payload["start"])
     when = _when(start, zone)
+    if kind == EmailKind.BOOKING_REQUEST and getattr(recipient, "pk", None) == patient.pk:
+        # Someone else (the clinic's front desk) booked for the patient.
+        return {
+            "subject": _("Appointment booked for you: %(when)s") % {"when": when},
+            "paragraphs": [
+                _("%(actor)s booked an appointment for you with %(professional)s for %(when)s.")
+                % {"actor": _actor(event), "professional": _name(professional), "when": when},
+                _("The professional has to confirm it."),
+            ],
+            "action": _("See the appointment"),
+            "method": None,
+        }
     if kind == EmailKind.BOOKING_REQUEST:
         return {
             "subject": _("New appointment request: %(patient)s, %(when)s")
@@ -120,7 +132,7 @@ def appointment_email(*, kind: str, event: AppointmentEvent, recipient) -> Email
     appointment = event.appointment
     zone = professional_time_zone(appointment.psychologist)
     with translation.override(recipient_language(recipient)):
-        texts = _texts(kind, event, zone)
+        texts = _texts(kind, event, zone, recipient)
         message = _message(texts=texts, recipient=recipient, appointment_id=appointment.pk)
         if texts["method"]:
             summary = _("Appointment: %(patient)s with %(professional)s") % {

@@ -18,13 +18,14 @@ KIND_OF_EVENT = {
 
 
 def recipients_of(event: AppointmentEvent) -> list[int]:
-    """Ids of the people an event is emailed to: the professional for a booking, the patient
+    """Ids of the people an event is emailed to: the professional for a booking (and the
+    patient too when someone else, the clinic's front desk, booked for them), the patient
     for a confirmation, the other party for a cancellation or a new time (both when a clinic
     admin made the change). Completed and no-show are recorded, not emailed."""
     appointment = event.appointment
     patient, professional = appointment.patient_id, appointment.psychologist_id
     if event.name == AppointmentEventName.BOOKED:
-        return [professional]
+        return [professional] if event.actor_id == patient else [professional, patient]
     if event.name == AppointmentEventName.CONFIRMED:
         return [patient]
     if event.name in (AppointmentEventName.CANCELLED, AppointmentEventName.RESCHEDULED):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from psico_core import permissions as roles
+from rest_framework.permissions import BasePermission
 
 
 class IsProfessional(roles.IsProfessional):
@@ -17,3 +18,14 @@ class IsPatient(roles.IsPatient):
     """Only patients book: the booking service refuses anyone else as well."""
 
     message = _("Only patients can book appointments.")
+
+
+class IsPatientOrFrontDesk(BasePermission):
+    """Patients book for themselves; clinic admins (the front desk) book for a patient."""
+
+    message = _("Only patients, or the clinic for a patient, can book appointments.")
+
+    def has_permission(self, request, view) -> bool:
+        return roles.IsPatient().has_permission(
+            request, view
+        ) or roles.IsClinicAdmin().has_permission(request, view)

@@ -233,6 +233,16 @@ def appointments_visible_to(*, user) -> QuerySet:
     )
 
 
+def patient_is_known_to(*, patient, psychologist) -> bool:
+    """Whether ``patient`` already has a non-cancelled appointment (past or future) with
+    ``psychologist`` (a user or an id): what makes them one of the professional's patients."""
+    return (
+        Appointment.objects.active()
+        .filter(patient=patient, psychologist_id=getattr(psychologist, "pk", psychologist))
+        .exists()
+    )
+
+
 def appointment_is_participant(*, appointment: Appointment, user) -> bool:
     """Whether ``user`` is the appointment's patient or its professional.
 

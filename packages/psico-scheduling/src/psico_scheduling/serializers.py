@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from psico_accounts.models import UserType
 from psico_accounts.serializers import ProfessionalPublicSerializer
 from psico_core.payloads import DatabaseIdField, DatabaseIdRelatedField, InputSerializer
 from psico_core.query import TEXT_PARAMETER_MAX_LENGTH, QueryParametersSerializer
@@ -135,6 +139,24 @@ class AppointmentParticipantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PatientContactSerializer(serializers.Serializer):
+    """How the professional reaches the patient of one of their appointments."""
+
+    email = serializers.EmailField(read_only=True)
+    phone = serializers.CharField(read_only=True, help_text=_("Empty when unknown."))
+
+
+def may_see_patient_contact(*, viewer, appointment) -> bool:
+    """The appointment's professional sees its patient's contact details, and so does the
+    clinic's front desk (admins, who already manage every user); the patient, other
+    professionals and anonymous visitors never get them in an appointment."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.pk == appointment.psychologist_id or bool(
+        getattr(viewer, "is_clinic_admin", False)
+    )
+
+
 # Formats the local start and end the way every other time of the API is written.
 _HOUR_MINUTE = HourMinuteField()
 
@@ -150,6 +172,16 @@ class AppointmentSerializer(serializers.ModelSerializer):
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
     time_zone = serializers.SerializerMethodField()
+    patient_contact = serializers.SerializerMethodField(
+        help_text=_(
+            "The patient's email and phone; present only for the appointment's professional"
+            " and clinic admins."
+        )
+    )
+
+    # Read-only fields the representation leaves out for some viewers: not required in the
+    # schema (see AppointmentSerializerSchema).
+    optional_fields = ("patient_contact",)
 
     class Meta:
         model = Appointment
@@ -171,8 +203,24 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "is_late_cancellation",
             "created_at",
             "updated_at",
+            "patient_contact",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("patient_contact") is None:
+            data.pop("patient_contact", None)
+        return data
+
+    @extend_schema_field(PatientContactSerializer)
+    def get_patient_contact(self, appointment) -> dict | None:
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        if not may_see_patient_contact(viewer=viewer, appointment=appointment):
+            return None
+        patient = appointment.patient
+        return {"email": patient.email, "phone": patient.phone}
 
     def _zone(self, appointment):
         return professional_time_zone(appointment.psychologist)
@@ -206,11 +254,68 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return str(self._zone(appointment))
 
 
+class AppointmentSerializerSchema(OpenApiSerializerExtension):
+    """Documents an appointment's ``optional_fields`` as optional: DRF read-only fields are
+    otherwise listed as always present."""
+
+    target_class = AppointmentSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        optional = set(getattr(self.target, "optional_fields", ()))
+        if "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+        return schema
+
+
+ONLY_ADMINS_NAME_A_PATIENT = _(
+    "Only clinic administrators can book for a patient; leave this field out to book for yourself."
+)
+PATIENT_REQUIRED = _("Name the patient this appointment is for.")
+NOT_A_PATIENT_ACCOUNT = _("Choose an active patient's account.")
+
+
 class AppointmentCreateSerializer(InputSerializer):
     psychologist = DatabaseIdRelatedField(queryset=get_user_model().objects.all())
     appointment_date = SchedulingDateField()
     start_time = HourMinuteField()
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    patient = DatabaseIdRelatedField(
+        queryset=get_user_model().objects.filter(user_type=UserType.PATIENT, is_active=True),
+        required=False,
+        error_messages={"does_not_exist": NOT_A_PATIENT_ACCOUNT},
+        help_text=_(
+            "Clinic administrators only (the front desk): the patient booked for; required"
+            " for them. Anyone else sending it gets a 400."
+        ),
+    )
+
+    def _books_for_others(self) -> bool:
+        request = self.context.get("request")
+        return bool(getattr(getattr(request, "user", None), "is_clinic_admin", False))
+
+    def to_internal_value(self, data):
+        # Whatever its value (own id, someone else's, junk), a patient or a professional
+        # naming a patient is refused on that field, as the registration refuses a role.
+        refused = isinstance(data, Mapping) and "patient" in data and not self._books_for_others()
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not refused:
+                raise
+            detail = exc.detail if isinstance(exc.detail, Mapping) else {}
+            raise serializers.ValidationError(
+                {**detail, "patient": [ONLY_ADMINS_NAME_A_PATIENT]}
+            ) from exc
+        if refused:
+            raise serializers.ValidationError({"patient": [ONLY_ADMINS_NAME_A_PATIENT]})
+        return value
+
+    def validate(self, attrs):
+        if self._books_for_others() and "patient" not in attrs:
+            raise serializers.ValidationError({"patient": [PATIENT_REQUIRED]}, code="required")
+        return attrs
 
 
 # Fields a client may try to send in a PATCH but that only the lifecycle actions change.

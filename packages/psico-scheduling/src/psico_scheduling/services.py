@@ -51,6 +51,12 @@ OFF_GRID = _(
 )
 PROFESSIONAL_BUSY = _("The professional already has an appointment at that time.")
 PATIENT_BUSY = _("You already have another appointment at that time.")
+NOT_A_PATIENT = _("Appointments are booked for a patient's account; choose a patient.")
+ONLY_ADMINS_BOOK_FOR_OTHERS = _("Only clinic administrators can book for another patient.")
+NOT_ACCEPTING_NEW_PATIENTS = _(
+    "This professional is not taking new patients; only their current patients can book."
+)
+NOT_PUBLIC = _("This professional is booked through the clinic; please contact the front desk.")
 
 # Lifecycle refusals.
 NOT_PENDING = _("Only a pending appointment can be confirmed.")
@@ -314,6 +320,38 @@ def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
         raise ValidationError(PROFESSIONAL_BUSY) from None
 
 
+def _require_may_take(*, patient, psychologist_id, by) -> None:
+    """Who may be booked with whom, from the professional's profile.
+
+    ``accepting_new_patients = False``: only a patient who already has a non-cancelled
+    appointment with the professional is booked, whoever books (the front desk included:
+    the flag is about the professional's caseload, not about who asks). ``is_public = False``:
+    the professional is out of the directory, and a patient booking alone must already be
+    theirs; the front desk may book anyone for them. One query for the flags, one more only
+    when a flag is off. An unknown professional is left to the booking checks (its own 400).
+    """
+    flags = (
+        selectors.bookable_professionals()
+        .filter(pk=psychologist_id)
+        .values_list(
+            "professional_profile__accepting_new_patients", "professional_profile__is_public"
+        )
+        .first()
+    )
+    if flags is None:
+        return
+    # A professional without a profile has the profile's defaults: accepting and public.
+    accepting, public = (True if flag is None else flag for flag in flags)
+    by_front_desk = _is_admin(by)
+    if accepting and (public or by_front_desk):
+        return
+    if selectors.patient_is_known_to(patient=patient, psychologist=psychologist_id):
+        return
+    if not accepting:
+        raise ValidationError({"psychologist": NOT_ACCEPTING_NEW_PATIENTS})
+    raise ValidationError({"psychologist": NOT_PUBLIC})
+
+
 def appointment_book(
     *,
     patient,
@@ -321,21 +359,34 @@ def appointment_book(
     date: dt.date,
     start_time: dt.time,
     reason: str = "",
+    by=None,
 ) -> Appointment:
     """Books ``patient`` with ``psychologist`` at local ``date`` ``start_time`` (the
     professional's time zone), as a pending appointment.
 
-    Checks, each with its own message: a professional, an existing local time, not past,
-    the minimum notice, the horizon, inside an active weekly rule, not blocked, on the slot
-    grid, and no overlap with the professional's (plus buffers) or the patient's active
+    ``by`` is who books: the patient themselves (the default) or a clinic admin (the front
+    desk, booking for a patient who phoned); it is the event's actor. Anyone else booking for
+    a patient is refused (403), and so is booking for someone who is not a patient (a 400 on
+    ``patient`` when the front desk named them).
+
+    Checks, each with its own message: who may book this professional
+    (``accepting_new_patients``, ``is_public``), a professional, an existing local time, not
+    past, the minimum notice, the horizon, inside an active weekly rule, not blocked, on the
+    slot grid, and no overlap with the professional's (plus buffers) or the patient's active
     appointments. Both users' rows are locked first so that concurrent bookings queue; the
     database constraints back this up.
     """
+    by = patient if by is None else by
+    if by.pk != patient.pk and not _is_admin(by):
+        raise PermissionDenied(ONLY_ADMINS_BOOK_FOR_OTHERS)
     if not getattr(patient, "is_patient", False):
+        if by.pk != patient.pk:
+            raise ValidationError({"patient": NOT_A_PATIENT})
         raise PermissionDenied(ONLY_PATIENTS_BOOK)
     psychologist_id = getattr(psychologist, "pk", psychologist)
     with transaction.atomic():
         _lock_users(patient.pk, psychologist_id)
+        _require_may_take(patient=patient, psychologist_id=psychologist_id, by=by)
         start, end = _check_booking(
             patient=patient, psychologist=psychologist_id, date=date, start_time=start_time
         )
@@ -348,7 +399,7 @@ def appointment_book(
             reason=reason,
         )
         _save_guarded(appointment)
-        _record(appointment, event=APPOINTMENT_BOOKED, by=patient)
+        _record(appointment, event=APPOINTMENT_BOOKED, by=by)
     return appointment
 
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from . import selectors, services
 from .filters import AppointmentFilter
-from .permissions import IsPatient, IsProfessional
+from .permissions import IsPatientOrFrontDesk, IsProfessional
 from .serializers import (
     AppointmentCancelSerializer,
     AppointmentCreateSerializer,
@@ -384,10 +384,14 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
     ),
     create=extend_schema(
         operation_id="scheduling_appointments_create",
-        summary="Book an appointment (patients)",
+        summary="Book an appointment (patients; the front desk for a patient)",
         description=(
             "`appointment_date` and `start_time` are local to the professional's time zone."
-            " Every booking rule answers 400 with its own message."
+            " Every booking rule answers 400 with its own message. A patient books for"
+            " themselves; a clinic admin names the `patient` (required for them, a 400 from"
+            " anyone else). A professional not accepting new patients, or not public, is"
+            " booked only for patients who already have a non-cancelled appointment with"
+            " them (a non-public one also by the front desk for anyone)."
         ),
         request=AppointmentCreateSerializer,
         responses={
@@ -462,7 +466,7 @@ class AppointmentViewSet(
 
     def get_permissions(self):
         if self.action == "create":
-            return [IsAuthenticated(), IsPatient()]
+            return [IsAuthenticated(), IsPatientOrFrontDesk()]
         return [IsAuthenticated()]
 
     def get_queryset(self):
@@ -471,18 +475,23 @@ class AppointmentViewSet(
         return selectors.appointments_visible_to(user=self.request.user)
 
     def _respond(self, appointment, status_code=status.HTTP_200_OK):
-        return Response(AppointmentSerializer(appointment).data, status=status_code)
+        # The request in the context decides who sees ``patient_contact``.
+        serializer = AppointmentSerializer(appointment, context=self.get_serializer_context())
+        return Response(serializer.data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        serializer = AppointmentCreateSerializer(data=request.data)
+        serializer = AppointmentCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         appointment = services.appointment_book(
-            patient=request.user,
+            patient=data.get("patient", request.user),
             psychologist=data["psychologist"],
             date=data["appointment_date"],
             start_time=data["start_time"],
             reason=data["reason"],
+            by=request.user,
         )
         return self._respond(self.get_queryset().get(pk=appointment.pk), status.HTTP_201_CREATED)
 
