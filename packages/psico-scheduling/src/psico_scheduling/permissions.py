@@ -17,3 +17,15 @@ class IsPatient(roles.IsPatient):
     """Only patients book: the booking service refuses anyone else as well."""
 
     message = _("Only patients can book appointments.")
+
+
+class IsProfessionalOrClinicAdmin(roles.IsProfessional):
+    """A month's summary is a professional's own figures; the clinic reads everyone's."""
+
+    message = _("Only professionals and clinic administrators can read a monthly summary.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return super().has_permission(request, view) or bool(
+            user and user.is_authenticated and user.is_clinic_admin
+        )
