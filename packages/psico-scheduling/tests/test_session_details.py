@@ -419,3 +419,16 @@ def test_a_hostile_payment_filter_is_a_400(appointment, api_client_for, value):
 
     assert response.status_code == 400
     assert "payment_status" in response.json()
+
+
+def test_a_professional_chooses_their_default_modality(
+    patient, professional, weekly_schedule, next_monday, api_client_for, post_booking
+):
+    client = api_client_for(professional)
+    refused = client.patch("/api/professionals/me/", {"default_modality": "hybrid"}, format="json")
+    chosen = client.patch("/api/professionals/me/", {"default_modality": "online"}, format="json")
+
+    assert refused.status_code == 400
+    assert chosen.status_code == 200, chosen.json()
+    assert chosen.json()["default_modality"] == "online"
+    assert post_booking(patient, professional, next_monday, "11:00").json()["modality"] == "online"
