@@ -161,6 +161,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
     time_zone = serializers.SerializerMethodField()
+    # Not a "uri" in the schema: it is empty until an online session gets its link.
+    meeting_url = serializers.CharField(
+        read_only=True, help_text=_("The https link of an online session; empty otherwise.")
+    )
 
     class Meta:
         model = Appointment
