@@ -392,6 +392,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An appointment's modality and a professional's default modality share one choice set.
+    "ENUM_NAME_OVERRIDES": {"SessionModalityEnum": "psico_accounts.models.SessionModality"},
 }
 
 # --- Logging ------------------------------------------------------------------------------

@@ -422,6 +422,14 @@ MATRIX: list[Case] = [
     ),
     Case("post", APPOINTMENT + "complete/", PROFESSIONAL_ACTION, path=started_appointment),
     Case("post", APPOINTMENT + "no-show/", PROFESSIONAL_ACTION, path=started_appointment),
+    # A month's sessions and fees: professionals their own, admins the clinic's (or one
+    # professional's with ?psychologist=); what each one's figures hold is tested below.
+    Case(
+        "get",
+        "api/appointments/summary/",
+        only(200, "professional", "other_professional", "admin"),
+        query=lambda w: {"month": w.slot_date.strftime("%Y-%m")},
+    ),
     # --- chat --------------------------------------------------------------------------------
     Case(
         "get",
@@ -696,6 +704,108 @@ def test_patient_cannot_set_status_or_swap_people_on_an_appointment(world, api_c
     assert appointment.patient == world.users["patient"]
     assert appointment.cancelled_by is None
     assert appointment.is_late_cancellation is False
+
+
+def test_patient_cannot_set_the_session_details_of_an_appointment(world, api_client_for):
+    appointment = world.appointment
+    response = api_client_for(world.users["patient"]).patch(
+        f"/api/appointments/appointments/{appointment.pk}/",
+        {
+            "modality": "online",
+            "meeting_url": "https://meet.example.com/x",
+            "payment_status": "paid",
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.data
+    assert {"modality", "meeting_url", "payment_status"} <= set(response.data)
+    appointment.refresh_from_db()
+    assert (appointment.modality, appointment.meeting_url, appointment.payment_status) == (
+        "in_person",
+        "",
+        "unpaid",
+    )
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("professional", 200),
+        ("admin", 200),
+        ("patient", 400),
+        ("other_patient", 404),
+        ("other_professional", 404),
+        ("anonymous", 401),
+    ],
+)
+def test_only_the_professional_or_an_admin_sets_the_session_details(
+    world, api_client_for, actor, expected
+):
+    appointment = world.appointment
+    response = api_client_for(world.user(actor)).patch(
+        f"/api/appointments/appointments/{appointment.pk}/",
+        {"location": "Consultorio 3", "payment_status": "paid"},
+        format="json",
+    )
+    assert response.status_code == expected
+    appointment.refresh_from_db()
+    changed = (appointment.location, appointment.payment_status) == ("Consultorio 3", "paid")
+    assert changed is (expected == 200)
+
+
+@pytest.mark.parametrize(
+    ("actor", "sees_the_details"),
+    [
+        ("patient", True),
+        ("professional", True),
+        ("admin", True),
+        ("other_patient", False),
+        ("other_professional", False),
+        ("anonymous", False),
+    ],
+)
+def test_the_session_details_are_shown_to_the_participants_only(
+    world, api_client_for, actor, sees_the_details
+):
+    from psico_scheduling.models import Appointment
+
+    meeting_url = "https://meet.example.com/sesion-privada"
+    Appointment.objects.filter(pk=world.appointment.pk).update(
+        modality="online", meeting_url=meeting_url
+    )
+    client = api_client_for(world.user(actor))
+    detail = client.get(f"/api/appointments/appointments/{world.appointment.pk}/")
+    pages = [
+        detail,
+        client.get("/api/appointments/appointments/"),
+        client.get("/api/chat/conversations/"),
+        client.get("/api/professionals/"),
+        client.get(f"/api/professionals/{world.users['professional'].pk}/"),
+        client.get(
+            "/api/appointments/search-psychologists/", {"date": world.slot_date.isoformat()}
+        ),
+    ]
+    shown = any(meeting_url.encode() in page.content for page in pages)
+    assert shown is sees_the_details
+    if sees_the_details:
+        assert detail.json()["meeting_url"] == meeting_url
+        assert {"modality", "location", "meeting_url", "payment_status", "fee"} <= set(
+            detail.json()
+        )
+
+
+@pytest.mark.parametrize(
+    ("actor", "sessions"),
+    [("professional", 1), ("other_professional", 0), ("admin", 1)],
+)
+def test_a_summary_holds_only_the_readers_appointments(world, api_client_for, actor, sessions):
+    # The world's upcoming appointment; the started one may lie in another month.
+    month = world.slot_date.strftime("%Y-%m")
+    started_month = timezone.localtime(world.past_appointment.start).strftime("%Y-%m")
+    expected = sessions + (1 if sessions and started_month == month else 0)
+    response = api_client_for(world.user(actor)).get("/api/appointments/summary/", {"month": month})
+    assert response.status_code == 200
+    assert response.json()["sessions"]["total"] == expected
 
 
 def test_professional_cannot_set_status_through_patch(world, api_client_for):

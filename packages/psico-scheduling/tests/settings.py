@@ -17,5 +17,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "psico_scheduling.models.AppointmentStatus",
         "WeekdayEnum": "psico_scheduling.models.Weekday",
+        # An appointment's modality and a profile's default one are the same choice set.
+        "SessionModalityEnum": "psico_accounts.models.SessionModality",
     },
 }

@@ -34,6 +34,13 @@ class UserType(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class SessionModality(models.TextChoices):
+    """Where a session takes place; a professional's default, copied to each booking."""
+
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+
+
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
@@ -296,6 +303,14 @@ class ProfessionalProfile(models.Model):
         help_text=_("Weekly availability is read in this time zone."),
     )
     accepting_new_patients = models.BooleanField(_("accepting new patients"), default=True)
+    default_modality = models.CharField(
+        _("default modality"),
+        max_length=16,
+        choices=SessionModality.choices,
+        default=SessionModality.IN_PERSON,
+        db_default=SessionModality.IN_PERSON,
+        help_text=_("New appointments start with this modality; it can be changed on each one."),
+    )
     is_public = models.BooleanField(
         _("listed in the public directory"), default=True, db_index=True
     )

@@ -159,6 +159,7 @@ class ProfessionalProfileSerializer(FieldsBuiltOnceModelSerializer):
             "consultation_fee",
             "time_zone",
             "accepting_new_patients",
+            "default_modality",
             "is_public",
             "updated_at",
         ]
@@ -183,6 +184,7 @@ class ProfessionalProfileUpdateSerializer(AccountsInputModelSerializer):
             "consultation_fee",
             "time_zone",
             "accepting_new_patients",
+            "default_modality",
             "is_public",
         ]
 

@@ -65,6 +65,7 @@ PROFESSIONAL_PROFILE_FIELDS = frozenset(
         "consultation_fee",
         "time_zone",
         "accepting_new_patients",
+        "default_modality",
         "is_public",
     }
 )

@@ -4,8 +4,9 @@ calendar apps subscribe to by URL, ``/api/calendar/<secret>.ics``.
 Calendar apps cannot sign in, so the secret in the URL is the only key: it is random (256
 bits), checked for its shape before any query, and kept out of the logs
 (:mod:`psico_notifications.calendar_logging`). The feed holds only what a calendar needs: the time,
-the status and who the session is with — the patient's first name for the professional, the
-professional's name for the patient; never an email, a phone, a reason or a note.
+the status, who the session is with — the patient's first name for the professional, the
+professional's name for the patient — and where (LOCATION: the address, or the meeting URL of an
+online session, also as CONFERENCE); never an email, a phone, a reason or a note.
 
 Each appointment is one event with the UID of the emailed invitations
 (:func:`psico_notifications.invitations.appointment_uid`) and the SEQUENCE of its latest
@@ -34,7 +35,7 @@ from psico_scheduling.selectors import appointments_visible_to, professional_tim
 
 from .conf import notifications_settings
 from .emails import appointment_url, recipient_language
-from .invitations import PRODID, appointment_uid
+from .invitations import PRODID, add_session_place, appointment_uid, session_place
 from .models import CalendarFeed, new_calendar_feed_secret
 
 # What new_calendar_feed_secret() writes: 43 characters of the URL-safe base64 alphabet. ASCII
@@ -169,6 +170,7 @@ def calendar_feed_ics(*, user, now: dt.datetime | None = None) -> bytes:
             url = appointment_url(appointment.pk)
             if url:
                 event.add("url", url)
+            add_session_place(event, session_place(appointment))
             calendar.add_component(event)
         calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -151,6 +151,7 @@ def appointment_email(*, kind: str, event: AppointmentEvent, recipient) -> Email
                 patient=appointment.patient,
                 professional=appointment.psychologist,
                 status=texts["status"],
+                place=invitations.session_place(appointment),
             )
             message.attach(INVITATION_FILENAME, ics, "text/calendar")
     return message

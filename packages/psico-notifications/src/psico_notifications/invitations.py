@@ -10,11 +10,13 @@ the professional's time zone, whose VTIMEZONE the invitation carries.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vText
+from psico_scheduling.models import SessionModality
 
 from .conf import notifications_settings
 
@@ -40,6 +42,28 @@ def _address(user, *, role: str | None = None) -> vCalAddress:
     return address
 
 
+def session_place(appointment) -> dict[str, str]:
+    """Where ``appointment`` happens, for a calendar entry: ``location`` (the address of an
+    in-person session, the meeting URL of an online one) and ``conference`` (the meeting URL,
+    online only). Both participants may see them; nobody else gets an invitation or a feed
+    with this appointment."""
+    if appointment.modality == SessionModality.ONLINE:
+        return {"location": appointment.meeting_url, "conference": appointment.meeting_url}
+    return {"location": appointment.location, "conference": ""}
+
+
+def add_session_place(event: Event, place: Mapping[str, str] | None) -> None:
+    """LOCATION, and for an online session CONFERENCE (RFC 7986), from :func:`session_place`."""
+    if not place:
+        return
+    if place.get("location"):
+        event.add("location", place["location"])
+    if place.get("conference"):
+        event.add(
+            "conference", place["conference"], parameters={"VALUE": "URI", "FEATURE": "VIDEO"}
+        )
+
+
 def appointment_invitation(
     *,
     method: str,
@@ -53,8 +77,10 @@ def appointment_invitation(
     patient,
     professional,
     status: str,
+    place: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The ``.ics`` bytes of one invitation: ``method`` REQUEST (new or changed) or CANCEL."""
+    """The ``.ics`` bytes of one invitation: ``method`` REQUEST (new or changed) or CANCEL.
+    ``place`` is :func:`session_place` of the appointment (LOCATION, CONFERENCE)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -69,6 +95,7 @@ def appointment_invitation(
     event.add("status", status)
     event.add("organizer", _address(professional))
     event.add("attendee", _address(patient, role="REQ-PARTICIPANT"))
+    add_session_place(event, place)
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

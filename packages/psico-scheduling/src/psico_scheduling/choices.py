@@ -23,3 +23,11 @@ class AppointmentEventName(models.TextChoices):
     RESCHEDULED = "appointment.rescheduled", _("Rescheduled")
     COMPLETED = "appointment.completed", _("Completed")
     NO_SHOW = "appointment.no_show", _("No show")
+
+
+class PaymentStatus(models.TextChoices):
+    """Whether an appointment's fee was paid; set by its professional or a clinic admin."""
+
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+    WAIVED = "waived", _("Waived")

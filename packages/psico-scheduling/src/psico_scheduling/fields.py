@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -42,3 +44,34 @@ class HourMinuteField(serializers.TimeField):
         if not isinstance(value, str) or not _HOUR_MINUTE.fullmatch(value):
             self.fail("invalid")
         return super().to_internal_value(value)
+
+
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN, re.ASCII)
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2030-05"})
+class MonthField(serializers.Field):
+    """A calendar month as exactly ``YYYY-MM`` (ASCII digits), read as its first day, which
+    must lie within ``DATE_WINDOW_DAYS`` of today."""
+
+    default_error_messages = {
+        "invalid": _("Enter a month as YYYY-MM, e.g. 2030-05."),
+    }
+
+    def to_internal_value(self, data):
+        # The length check first: a 20,000-character value is refused without a regex pass.
+        if not isinstance(data, str) or len(data) != 7 or not _MONTH.fullmatch(data):
+            self.fail("invalid")
+        year, month = int(data[:4]), int(data[5:])
+        if year < 1:
+            self.fail("invalid")
+        first = dt.date(year, month, 1)
+        try:
+            validate_date_in_window(first)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return first
+
+    def to_representation(self, value):
+        return value.strftime("%Y-%m")

@@ -4,16 +4,17 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from psico_core.query import StrictFilterSet
 
-from .models import Appointment, AppointmentStatus
+from .models import Appointment, AppointmentStatus, PaymentStatus
 from .selectors import appointments_between
 from .validators import validate_date_in_window
 
 
 class AppointmentFilter(StrictFilterSet):
-    """``status``, and ``date_from``/``date_to`` as local dates of each appointment's
-    professional (the ``appointment_date`` the API shows)."""
+    """``status``, ``payment_status``, and ``date_from``/``date_to`` as local dates of each
+    appointment's professional (the ``appointment_date`` the API shows)."""
 
     status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
+    payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     date_from = django_filters.DateFilter(
         method="filter_date_from",
         label=_("Starting on or after this date (YYYY-MM-DD)."),
@@ -27,7 +28,7 @@ class AppointmentFilter(StrictFilterSet):
 
     class Meta:
         model = Appointment
-        fields = ["status", "date_from", "date_to"]
+        fields = ["status", "payment_status", "date_from", "date_to"]
 
     def filter_date_from(self, queryset, name, value):
         return queryset  # both ends are applied together, in filter_queryset

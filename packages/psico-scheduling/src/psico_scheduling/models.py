@@ -4,9 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.models import SessionModality
 
-from .choices import AppointmentEventName, AppointmentStatus
-from .validators import validate_date_in_window, validate_whole_minutes
+from .choices import AppointmentEventName, AppointmentStatus, PaymentStatus
+from .validators import validate_date_in_window, validate_meeting_url, validate_whole_minutes
 
 __all__ = [
     "Appointment",
@@ -14,6 +15,8 @@ __all__ = [
     "AppointmentEventName",
     "AppointmentStatus",
     "BlockedDate",
+    "PaymentStatus",
+    "SessionModality",
     "WeeklyAvailability",
     "Weekday",
 ]
@@ -159,6 +162,35 @@ class Appointment(models.Model):
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     is_late_cancellation = models.BooleanField(_("late cancellation"), default=False)
+    # Session details: where the session happens and whether it was paid. Only the two
+    # participants (and clinic admins) ever see them; the professional sets them. Database
+    # defaults too, so that rows written by SQL outside Django stay valid.
+    modality = models.CharField(
+        _("modality"),
+        max_length=16,
+        choices=SessionModality.choices,
+        default=SessionModality.IN_PERSON,
+        db_default=SessionModality.IN_PERSON,
+    )
+    location = models.CharField(_("location"), max_length=255, blank=True, db_default="")
+    meeting_url = models.URLField(
+        _("meeting URL"),
+        max_length=500,
+        blank=True,
+        db_default="",
+        validators=[validate_meeting_url],
+    )
+    payment_status = models.CharField(
+        _("payment status"),
+        max_length=16,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNPAID,
+        db_default=PaymentStatus.UNPAID,
+        db_index=True,
+    )
+    # The professional's consultation fee when the appointment was booked: a later change of
+    # the fee never rewrites what was agreed.
+    fee = models.DecimalField(_("fee"), max_digits=10, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -29,3 +29,15 @@ class IsPatientOrFrontDesk(BasePermission):
         return roles.IsPatient().has_permission(
             request, view
         ) or roles.IsClinicAdmin().has_permission(request, view)
+
+
+class IsProfessionalOrClinicAdmin(roles.IsProfessional):
+    """A month's summary is a professional's own figures; the clinic reads everyone's."""
+
+    message = _("Only professionals and clinic administrators can read a monthly summary.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return super().has_permission(request, view) or bool(
+            user and user.is_authenticated and user.is_clinic_admin
+        )

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from psico_accounts.models import UserType
 from psico_accounts.selectors import professionals_filter
 
-from .models import Appointment, AppointmentStatus, BlockedDate, WeeklyAvailability
+from .models import (
+    Appointment,
+    AppointmentStatus,
+    BlockedDate,
+    PaymentStatus,
+    WeeklyAvailability,
+)
 from .slots import BookingPolicy, ProfessionalCalendar, Slot, day_bounds_utc, get_zone
 
 
@@ -46,6 +53,12 @@ def bookable_professionals() -> QuerySet:
 def professional_get(*, psychologist_id) -> object:
     """The bookable professional ``psychologist_id``; raises ``User.DoesNotExist`` otherwise."""
     return bookable_professionals().get(pk=psychologist_id)
+
+
+def is_professional(*, user_id: int) -> bool:
+    """Whether ``user_id`` is a user of the professional role (active or not: a former
+    professional's history still counts)."""
+    return get_user_model().objects.filter(pk=user_id, user_type=UserType.PROFESSIONAL).exists()
 
 
 def professional_time_zone(user):
@@ -314,3 +327,50 @@ def blocked_dates_of(*, psychologist) -> QuerySet:
     return BlockedDate.objects.filter(psychologist=psychologist).order_by(
         "date", F("start_time").asc(nulls_first=True), "pk"
     )
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month of ``month``."""
+    first = month.replace(day=1)
+    next_first = (first + dt.timedelta(days=31)).replace(day=1)
+    return first, next_first - dt.timedelta(days=1)
+
+
+def appointment_month_summary(*, month: dt.date, psychologist_id: int | None) -> dict[str, Any]:
+    """Sessions by status and fees by payment status of the appointments starting in the
+    month of ``month`` (local dates in each professional's time zone, as the list's
+    ``date_from``/``date_to``), for one professional or, with ``psychologist_id=None``, the
+    whole clinic. Two queries, whatever the number of appointments: the zones involved and
+    one aggregate.
+
+    Fees are summed over every appointment of the month except cancelled ones still unpaid
+    (nothing is owed for those; a charged late cancellation marked paid counts). An
+    appointment without a fee adds nothing. Sums are ``Decimal`` with two places.
+    """
+    first, last = month_bounds(month)
+    queryset: QuerySet = Appointment.objects.all()
+    if psychologist_id is not None:
+        queryset = queryset.filter(psychologist_id=psychologist_id)
+    queryset = appointments_between(queryset, date_from=first, date_to=last)
+    owed = ~Q(status=AppointmentStatus.CANCELLED, payment_status=PaymentStatus.UNPAID)
+    aggregates: dict[str, Any] = {
+        f"sessions_{value}": Count("pk", filter=Q(status=value))
+        for value in AppointmentStatus.values
+    }
+    aggregates |= {
+        f"fees_{value}": Sum("fee", filter=owed & Q(payment_status=value))
+        for value in PaymentStatus.values
+    }
+    figures = queryset.order_by().aggregate(**aggregates)
+    sessions = {value: figures[f"sessions_{value}"] for value in AppointmentStatus.values}
+    cents = Decimal("0.01")
+    fees = {
+        value: (figures[f"fees_{value}"] or Decimal(0)).quantize(cents)
+        for value in PaymentStatus.values
+    }
+    return {
+        "month": first.strftime("%Y-%m"),
+        "psychologist": psychologist_id,
+        "sessions": {"total": sum(sessions.values()), **sessions},
+        "fees": fees,
+    }

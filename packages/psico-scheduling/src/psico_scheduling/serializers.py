@@ -8,15 +8,22 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from psico_accounts.models import UserType
 from psico_accounts.serializers import ProfessionalPublicSerializer
 from psico_core.payloads import DatabaseIdField, DatabaseIdRelatedField, InputSerializer
 from psico_core.query import TEXT_PARAMETER_MAX_LENGTH, QueryParametersSerializer
 from rest_framework import serializers
 
-from .fields import HourMinuteField, SchedulingDateField
-from .models import Appointment, BlockedDate, Weekday, WeeklyAvailability
+from .fields import HourMinuteField, MonthField, SchedulingDateField
+from .models import (
+    Appointment,
+    BlockedDate,
+    PaymentStatus,
+    SessionModality,
+    Weekday,
+    WeeklyAvailability,
+)
 from .selectors import professional_time_zone
 
 # -- weekly availability -------------------------------------------------------------------
@@ -157,6 +164,10 @@ def may_see_patient_contact(*, viewer, appointment) -> bool:
     )
 
 
+# Where the session happens and its payment: only the participants and clinic admins ever get
+# an AppointmentSerializer, so these never reach a public listing.
+SESSION_DETAIL_FIELDS = ("modality", "location", "meeting_url", "payment_status", "fee")
+
 # Formats the local start and end the way every other time of the API is written.
 _HOUR_MINUTE = HourMinuteField()
 
@@ -183,6 +194,11 @@ class AppointmentSerializer(serializers.ModelSerializer):
     # schema (see AppointmentSerializerSchema).
     optional_fields = ("patient_contact",)
 
+    # Not a "uri" in the schema: it is empty until an online session gets its link.
+    meeting_url = serializers.CharField(
+        read_only=True, help_text=_("The https link of an online session; empty otherwise.")
+    )
+
     class Meta:
         model = Appointment
         fields = [
@@ -201,6 +217,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "cancelled_by",
             "cancelled_at",
             "is_late_cancellation",
+            *SESSION_DETAIL_FIELDS,
             "created_at",
             "updated_at",
             "patient_contact",
@@ -352,3 +369,81 @@ class AppointmentUpdateSerializer(InputSerializer):
 class AppointmentCancelSerializer(InputSerializer):
     # Blank passes here so that the service answers with its own, clearer message.
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+FEE_IS_READ_ONLY = _(
+    "The fee is copied from the professional's consultation fee at booking; it cannot be changed."
+)
+
+
+class AppointmentSessionDetailsSerializer(InputSerializer):
+    """What the appointment's professional (or a clinic admin) sets in a PATCH; the service
+    refuses them from the patient."""
+
+    modality = serializers.ChoiceField(choices=SessionModality.choices, required=False)
+    location = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, trim_whitespace=True
+    )
+    meeting_url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("https only; for online sessions."),
+    )
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+
+    def validate(self, attrs):
+        if "fee" in (getattr(self, "initial_data", {}) or {}):
+            raise serializers.ValidationError({"fee": [FEE_IS_READ_ONLY]})
+        return attrs
+
+
+# -- monthly summary -----------------------------------------------------------------------
+
+
+class AppointmentSummaryQuerySerializer(QueryParametersSerializer):
+    month = MonthField(help_text=_("The month, as YYYY-MM."))
+    psychologist = DatabaseIdField(
+        required=False,
+        help_text=_(
+            "Clinic admins only: one professional's summary; without it, the whole clinic's."
+        ),
+    )
+
+
+class SessionCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    no_show = serializers.IntegerField()
+
+
+class FeeSumsSerializer(serializers.Serializer):
+    unpaid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    waived = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class AppointmentSummarySerializer(serializers.Serializer):
+    """A month of appointments: how many by status, and their fees by payment status."""
+
+    month = serializers.CharField(help_text=_("YYYY-MM."))
+    psychologist = serializers.IntegerField(
+        allow_null=True, help_text=_("The professional; null for the whole clinic.")
+    )
+    sessions = SessionCountsSerializer()
+    fees = FeeSumsSerializer(
+        help_text=_(
+            "Sums of the appointments' fees as decimal strings; cancelled appointments still"
+            " unpaid are left out."
+        )
+    )
+
+
+# Named as the PATCH body always was, so that generated clients keep their type name.
+@extend_schema_serializer(component_name="AppointmentUpdate")
+class AppointmentPatchSerializer(AppointmentUpdateSerializer, AppointmentSessionDetailsSerializer):
+    """Reschedule (``appointment_date``/``start_time``), change ``reason`` (the patient), and/or
+    set the session details (the professional)."""

@@ -21,6 +21,8 @@ from .models import (
     AppointmentEvent,
     AppointmentStatus,
     BlockedDate,
+    PaymentStatus,
+    SessionModality,
     WeeklyAvailability,
 )
 from .signals import (
@@ -33,7 +35,7 @@ from .signals import (
     appointment_changed_announce,
 )
 from .slots import BookingPolicy, local_time_exists, local_to_utc
-from .validators import validate_date_in_window
+from .validators import validate_date_in_window, validate_meeting_url
 
 # Booking refusals: one message each, so the client can tell the person what to change.
 NOT_A_PROFESSIONAL = _("The selected user is not a professional who takes appointments.")
@@ -78,6 +80,18 @@ RULES_OVERLAP = _("This range overlaps another active range of yours on the same
 END_BEFORE_START = _("The end time must be later than the start time.")
 BLOCKED_DATE_IN_PAST = _("You cannot block a date in the past.")
 BLOCKED_RANGE_INCOMPLETE = _("Give both a start and an end time, or neither to block the day.")
+
+# Session details refusals.
+ONLY_THE_PROFESSIONAL_SETS_DETAILS = _(
+    "Only the appointment's professional or the clinic can change this; ask them to."
+)
+PLACE_NOT_CHANGEABLE = _(
+    "The modality and place of an appointment can only be changed before it starts, while it"
+    " is pending or confirmed."
+)
+LOCATION_ONLY_IN_PERSON = _("A location is only for in-person sessions.")
+MEETING_URL_ONLY_ONLINE = _("A meeting URL is only for online sessions.")
+LOCATION_MAX_LENGTH = 255
 
 
 # -- weekly availability -------------------------------------------------------------------
@@ -397,6 +411,7 @@ def appointment_book(
             end=end,
             status=AppointmentStatus.PENDING,
             reason=reason,
+            **appointment_details_at_booking(psychologist_id=psychologist_id),
         )
         _save_guarded(appointment)
         _record(appointment, event=APPOINTMENT_BOOKED, by=by)
@@ -593,4 +608,101 @@ def appointment_update(
                 previous_start=previous_start,
                 previous_end=previous_end,
             )
+    return appointment
+
+
+# -- session details -----------------------------------------------------------------------
+
+SESSION_DETAIL_FIELDS = ("modality", "location", "meeting_url", "payment_status")
+
+
+def appointment_details_at_booking(*, psychologist_id: int) -> dict:
+    """What a new appointment copies from its professional's profile: the default
+    ``modality`` and the consultation fee as ``fee`` (None without a fee or a profile).
+    One query."""
+    from psico_accounts.models import ProfessionalProfile
+
+    profile = (
+        ProfessionalProfile.objects.filter(user_id=psychologist_id)
+        .values("default_modality", "consultation_fee")
+        .first()
+    )
+    if profile is None:
+        return {"modality": SessionModality.IN_PERSON, "fee": None}
+    return {"modality": profile["default_modality"], "fee": profile["consultation_fee"]}
+
+
+def appointment_details_update(
+    *,
+    appointment: Appointment,
+    by,
+    modality: str | None = None,
+    location: str | None = None,
+    meeting_url: str | None = None,
+    payment_status: str | None = None,
+) -> Appointment:
+    """The appointment's professional (or a clinic admin) sets where the session happens and
+    whether it was paid; ``None`` leaves a detail as it is.
+
+    A patient sending any of them is refused on those fields (400), like ``status``: they are
+    the professional's to set. ``modality``, ``location`` and ``meeting_url`` change only
+    while the appointment is open (pending or confirmed, not started); ``payment_status``
+    changes at any time (a session is often paid after it, or a late cancellation charged).
+    Switching the modality clears the other modality's place; a location on an online session
+    or a meeting URL on an in-person one is refused; the URL must be https. The fee is never
+    changed here: it is what was agreed at booking. Sends no lifecycle event.
+    """
+    sent = {
+        name: value
+        for name, value in {
+            "modality": modality,
+            "location": location,
+            "meeting_url": meeting_url,
+            "payment_status": payment_status,
+        }.items()
+        if value is not None
+    }
+    if not _is_admin(by) and getattr(by, "pk", None) == appointment.patient_id:
+        raise ValidationError(dict.fromkeys(sent, ONLY_THE_PROFESSIONAL_SETS_DETAILS))
+    _require_professional_of(appointment, by)
+    if modality is not None and modality not in SessionModality.values:
+        raise ValidationError({"modality": _("Choose in_person or online.")})
+    if payment_status is not None and payment_status not in PaymentStatus.values:
+        raise ValidationError({"payment_status": _("Choose unpaid, paid or waived.")})
+    if location is not None:
+        location = location.strip()
+        if len(location) > LOCATION_MAX_LENGTH:
+            too_long = _("Use at most %(limit)s characters.")
+            raise ValidationError(
+                {"location": ValidationError(too_long, params={"limit": LOCATION_MAX_LENGTH})}
+            )
+    if meeting_url is not None:
+        meeting_url = meeting_url.strip()
+        try:
+            validate_meeting_url(meeting_url)
+        except ValidationError as exc:
+            raise ValidationError({"meeting_url": exc.error_list}) from None
+    with transaction.atomic():
+        _lock_appointment(appointment)
+        update_fields = ["updated_at"]
+        if modality is not None or location is not None or meeting_url is not None:
+            if not selectors.appointment_is_open(appointment):
+                raise ValidationError(PLACE_NOT_CHANGEABLE)
+            if modality is not None and modality != appointment.modality:
+                appointment.modality = modality
+                # The other modality's place no longer applies.
+                appointment.location = appointment.meeting_url = ""
+            if location is not None:
+                appointment.location = location
+            if meeting_url is not None:
+                appointment.meeting_url = meeting_url
+            if appointment.modality == SessionModality.ONLINE and appointment.location:
+                raise ValidationError({"location": LOCATION_ONLY_IN_PERSON})
+            if appointment.modality == SessionModality.IN_PERSON and appointment.meeting_url:
+                raise ValidationError({"meeting_url": MEETING_URL_ONLY_ONLINE})
+            update_fields += ["modality", "location", "meeting_url"]
+        if payment_status is not None:
+            appointment.payment_status = payment_status
+            update_fields.append("payment_status")
+        appointment.save(update_fields=update_fields)
     return appointment

@@ -20,5 +20,6 @@ urlpatterns = [
         views.SearchPsychologistsView.as_view(),
         name="search-psychologists",
     ),
+    path("summary/", views.AppointmentSummaryView.as_view(), name="appointment-summary"),
     *router.urls,
 ]

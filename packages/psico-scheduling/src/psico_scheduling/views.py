@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,17 +18,26 @@ from psico_core.query import OrderingFilter
 from psico_core.schema import SERVICE_REFUSAL
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from . import selectors, services
 from .filters import AppointmentFilter
-from .permissions import IsPatientOrFrontDesk, IsProfessional
+from .permissions import (
+    IsPatientOrFrontDesk,
+    IsProfessional,
+    IsProfessionalOrClinicAdmin,
+)
 from .serializers import (
     AppointmentCancelSerializer,
     AppointmentCreateSerializer,
+    AppointmentPatchSerializer,
     AppointmentSerializer,
+    AppointmentSessionDetailsSerializer,
+    AppointmentSummaryQuerySerializer,
+    AppointmentSummarySerializer,
     AppointmentUpdateSerializer,
     AvailabilityQuerySerializer,
     AvailabilityRuleCreateSerializer,
@@ -38,6 +49,10 @@ from .serializers import (
     BlockedDateSerializer,
     PsychologistSearchResultSerializer,
     SearchPsychologistsQuerySerializer,
+)
+
+ONLY_ADMINS_CHOOSE_THE_PROFESSIONAL = _(
+    "Leave this out: your summary is your own. Only clinic admins choose a professional."
 )
 
 PSYCHOLOGIST_PARAMETER = OpenApiParameter(
@@ -340,6 +355,11 @@ APPOINTMENT_EXAMPLE = OpenApiExample(
         "cancelled_by": None,
         "cancelled_at": None,
         "is_late_cancellation": False,
+        "modality": "online",
+        "location": "",
+        "meeting_url": "https://meet.example.com/psico-42",
+        "payment_status": "unpaid",
+        "fee": "200.00",
         "created_at": "2030-05-20T10:15:00-04:00",
         "updated_at": "2030-05-20T10:15:00-04:00",
     },
@@ -414,14 +434,19 @@ def _transition_schema(operation_id: str, summary: str, description: str, reques
     ),
     partial_update=extend_schema(
         operation_id="scheduling_appointments_partial_update",
-        summary="Reschedule, or change the reason",
+        summary="Reschedule, change the reason, or set the session details",
         description=(
             "A new `appointment_date`/`start_time` is checked like a new booking and puts the"
             " appointment back to `pending`. Only the patient may change `reason`. `status`,"
             " `patient`, `psychologist` and the cancellation fields are refused (400): use"
-            " the actions."
+            " the actions. The session details (`modality`, `location` for in-person"
+            " sessions, `meeting_url` for online ones, https only, and `payment_status`) are"
+            " set by the professional or a clinic admin; a patient sending any of them gets a"
+            " 400 on those fields. The place changes only before the start; the payment"
+            " status at any time. `fee` is copied from the professional's consultation fee"
+            " at booking and is read-only."
         ),
-        request=AppointmentUpdateSerializer,
+        request=AppointmentPatchSerializer,
         responses={
             200: AppointmentSerializer,
             400: SERVICE_REFUSAL,
@@ -499,14 +524,23 @@ class AppointmentViewSet(
         appointment = self.get_object()
         serializer = AppointmentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        details = AppointmentSessionDetailsSerializer(data=request.data, partial=True)
+        details.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.appointment_update(
-            appointment=appointment,
-            by=request.user,
-            date=data.get("appointment_date"),
-            start_time=data.get("start_time"),
-            reason=data.get("reason"),
-        )
+        with transaction.atomic():
+            # Both changes or neither: a refused reschedule leaves the details as they were.
+            if details.validated_data:
+                services.appointment_details_update(
+                    appointment=appointment, by=request.user, **details.validated_data
+                )
+            if data or not details.validated_data:
+                services.appointment_update(
+                    appointment=appointment,
+                    by=request.user,
+                    date=data.get("appointment_date"),
+                    start_time=data.get("start_time"),
+                    reason=data.get("reason"),
+                )
         return self._respond(appointment)
 
     @action(detail=True, methods=["post"])
@@ -537,3 +571,60 @@ class AppointmentViewSet(
         return self._respond(
             services.appointment_mark_no_show(appointment=self.get_object(), by=request.user)
         )
+
+
+# -- monthly summary -----------------------------------------------------------------------
+
+
+class AppointmentSummaryView(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsProfessionalOrClinicAdmin]
+    serializer_class = AppointmentSummarySerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="scheduling_appointments_summary",
+        summary="A month of sessions and fees",
+        description=(
+            "A professional's own appointments starting in `month` (local dates in their"
+            " time zone): how many by status, and the sum of their fees by payment status"
+            " (decimal strings; cancelled appointments still unpaid are left out). Clinic"
+            " admins get the whole clinic, or one professional's with `?psychologist=<id>`"
+            " (404 for an id that is not a professional); a professional may not send"
+            " `psychologist` (400). Patients get 403. Two queries, whatever the month holds."
+        ),
+        parameters=[AppointmentSummaryQuerySerializer],
+        responses={200: AppointmentSummarySerializer, 400: SERVICE_REFUSAL, 404: SERVICE_REFUSAL},
+        examples=[
+            OpenApiExample(
+                "May 2030",
+                value={
+                    "month": "2030-05",
+                    "psychologist": 7,
+                    "sessions": {
+                        "total": 14,
+                        "pending": 2,
+                        "confirmed": 3,
+                        "cancelled": 1,
+                        "completed": 7,
+                        "no_show": 1,
+                    },
+                    "fees": {"unpaid": "1000.00", "paid": "1400.00", "waived": "200.00"},
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        query = AppointmentSummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        psychologist_id = query.validated_data.get("psychologist")
+        if not request.user.is_clinic_admin:
+            if psychologist_id is not None:
+                raise ValidationError({"psychologist": [ONLY_ADMINS_CHOOSE_THE_PROFESSIONAL]})
+            psychologist_id = request.user.pk
+        elif psychologist_id is not None and not selectors.is_professional(user_id=psychologist_id):
+            raise Http404
+        summary = selectors.appointment_month_summary(
+            month=query.validated_data["month"], psychologist_id=psychologist_id
+        )
+        return Response(AppointmentSummarySerializer(summary).data)
