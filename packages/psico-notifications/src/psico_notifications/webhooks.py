@@ -449,8 +449,14 @@ def webhook_deliveries_create(*, event: AppointmentEvent) -> list[WebhookDeliver
     if not endpoints:
         return []
     payload = webhook_payload(event)
+    # One query for the endpoints this event already reached (a relay that ran again).
+    done = set(
+        WebhookDelivery.objects.filter(event=event, endpoint__in=endpoints).values_list(
+            "endpoint_id", flat=True
+        )
+    )
     for endpoint in endpoints:
-        if WebhookDelivery.objects.filter(endpoint=endpoint, event=event).exists():
+        if endpoint.pk in done:
             continue
         try:
             with transaction.atomic():
