@@ -664,3 +664,76 @@ def test_a_series_with_waiting_dates_enqueues_the_worker_for_the_horizon(
     )
     enqueued = next(r for r in results if r.task.name == "book_series_dates")
     assert enqueued.task.run_after == opens + dt.timedelta(minutes=1)
+
+
+# -- query counts ----------------------------------------------------------------------------
+
+# What booking one date of a series costs: appointment_book's own queries (the savepoint, the
+# locks, who may take whom, the calendar, the patient's overlaps, the fee, the insert and its
+# outbox row), whatever the length of the series.
+QUERIES_PER_DATE = 14
+
+
+def _queries_of_a_series(count, *, patient, professional, start_date):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        services.appointment_series_book(
+            patient=patient,
+            psychologist=professional,
+            start_date=start_date,
+            start_time=dt.time(9),
+            frequency="weekly",
+            count=count,
+        )
+    return len(captured)
+
+
+def test_a_52_week_series_costs_a_bounded_number_of_queries_per_date(
+    settings, patient, professional, weekly_schedule, next_monday
+):
+    settings.PSICO_SCHEDULING = {"MAX_DAYS_AHEAD": 400}
+    short = _queries_of_a_series(
+        2, patient=patient, professional=professional, start_date=next_monday
+    )
+    long = _queries_of_a_series(
+        52,
+        patient=PatientFactory(),
+        professional=professional,
+        start_date=next_monday + dt.timedelta(days=1),
+    )
+    assert Appointment.objects.filter(series__isnull=False).count() == 54
+    assert (long - short) == 50 * QUERIES_PER_DATE, (short, long)
+    assert long <= 10 + 52 * QUERIES_PER_DATE
+
+
+def test_the_series_list_costs_the_same_for_one_series_or_many(
+    patient, professional, weekly_schedule, next_monday, api_client_for, django_assert_num_queries
+):
+    client = api_client_for(patient)
+    for hour in (9,):
+        services.appointment_series_book(
+            patient=patient,
+            psychologist=professional,
+            start_date=next_monday,
+            start_time=dt.time(hour),
+            frequency="weekly",
+            count=4,
+        )
+    client.get(SERIES)  # the token and the session warm up once
+    with django_assert_num_queries(5) as one:
+        assert len(client.get(SERIES).json()["results"]) == 1
+    for hour in (10, 11, 12):
+        services.appointment_series_book(
+            patient=patient,
+            psychologist=professional,
+            start_date=next_monday,
+            start_time=dt.time(hour),
+            frequency="weekly",
+            count=4,
+        )
+    with django_assert_num_queries(len(one.captured_queries)):
+        body = client.get(SERIES).json()
+    assert len(body["results"]) == 4
+    assert sum(len(item["appointments"]) for item in body["results"]) == 16
