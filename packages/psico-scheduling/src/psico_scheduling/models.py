@@ -422,7 +422,7 @@ class SeriesDate(models.Model):
             models.Index(
                 fields=["date"],
                 condition=Q(status=SeriesDateStatus.PENDING),
-                name="psico_scheduling_series_pending",
+                name="psico_sched_series_pending",
             ),
         ]
         constraints = [

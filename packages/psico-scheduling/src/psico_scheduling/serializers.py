@@ -198,6 +198,12 @@ class AppointmentSerializer(serializers.ModelSerializer):
     # schema (see AppointmentSerializerSchema).
     optional_fields = ("patient_contact",)
 
+    series: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The recurring series that booked this appointment; null for a single one."),
+    )
+
     # Not a "uri" in the schema: it is empty until an online session gets its link.
     meeting_url = serializers.CharField(
         read_only=True, help_text=_("The https link of an online session; empty otherwise.")

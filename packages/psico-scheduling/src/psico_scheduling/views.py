@@ -711,21 +711,6 @@ SERIES_EXAMPLE = OpenApiExample(
                 },
                 request_only=True,
             ),
-            OpenApiExample(
-                "Conflicts with all_or_nothing",
-                value={
-                    "non_field_errors": [
-                        "Some dates of this series cannot be booked, so none was (all_or_nothing)."
-                    ],
-                    "conflicts": {
-                        "2030-06-10": [
-                            "The professional is not available on that date or at that time."
-                        ]
-                    },
-                },
-                response_only=True,
-                status_codes=["400"],
-            ),
             SERIES_EXAMPLE,
         ],
     ),

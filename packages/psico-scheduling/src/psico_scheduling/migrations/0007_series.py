@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='seriesdate',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['date'], name='psico_scheduling_series_pending'),
+            index=models.Index(condition=models.Q(('status', 'pending')), fields=['date'], name='psico_sched_series_pending'),
         ),
         migrations.AddConstraint(
             model_name='seriesdate',
