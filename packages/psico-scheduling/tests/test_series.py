@@ -737,3 +737,19 @@ def test_the_series_list_costs_the_same_for_one_series_or_many(
         body = client.get(SERIES).json()
     assert len(body["results"]) == 4
     assert sum(len(item["appointments"]) for item in body["results"]) == 16
+
+
+# -- the admin -------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_series_read_only(client, clinic_admin, series, professional):
+    client.force_login(clinic_admin)
+    changelist = client.get("/admin/psico_scheduling/appointmentseries/", {"q": professional.email})
+    change = client.get(f"/admin/psico_scheduling/appointmentseries/{series.pk}/change/")
+    add = client.get("/admin/psico_scheduling/appointmentseries/add/")
+
+    assert changelist.status_code == 200
+    assert str(series.patient) in changelist.text
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.text
+    assert add.status_code == 403
