@@ -143,23 +143,21 @@ def test_a_skipped_reason_is_read_in_the_readers_language(
 def test_a_parametrised_reason_keeps_its_values(
     patient, professional, weekly_schedule, next_monday, post_series
 ):
-    with override_settings(PSICO_SCHEDULING={"MIN_NOTICE_MINUTES": 60 * 24 * 8}):
-        response = post_series(
-            patient,
-            professional,
-            timezone.localdate() + dt.timedelta(days=1),
-            "09:00",
-            count=3,
-            frequency="weekly",
-            language="en",
-        )
-    # The first dates are too soon, the later ones booked: the message has its number.
+    notice = 60 * 24 * 10  # ten days: next Monday (2 to 8 days away) is too soon
+    with override_settings(PSICO_SCHEDULING={"MIN_NOTICE_MINUTES": notice}):
+        response = post_series(patient, professional, next_monday, "09:00", count=3, language="en")
+    # The first date is too soon (the second may be), the third is booked: the message keeps
+    # its number.
     body = response.json()
     assert response.status_code == 201, body
-    assert body["skipped"]
+    assert body["skipped"][0]["date"] == next_monday.isoformat()
     assert {s["reason"] for s in body["skipped"]} == {
-        f"Appointments must be booked at least {60 * 24 * 8} minutes in advance."
+        f"Appointments must be booked at least {notice} minutes in advance."
     }
+    assert (
+        body["appointments"][-1]["appointment_date"]
+        == (next_monday + dt.timedelta(weeks=2)).isoformat()
+    )
 
 
 def test_biweekly_until_an_inclusive_last_date(
