@@ -33,6 +33,7 @@ from psico_accounts.testing.factories import (  # noqa: E402
     SpecializationFactory,
 )
 from psico_chat.services import message_send  # noqa: E402
+from psico_scheduling.services import appointment_series_book  # noqa: E402
 from psico_scheduling.testing.factories import (  # noqa: E402
     AppointmentFactory,
     BlockedDateFactory,
@@ -136,6 +137,18 @@ def main() -> None:
         psychologist=accounts["outage_professional"],
         hour=9,
     )
+    # Weekly series, booked through the service as the API books them.
+    fuzz_series, hostile_series = (
+        appointment_series_book(
+            patient=accounts[f"{owner}_patient"],
+            psychologist=accounts[f"{owner}_professional"],
+            start_date=timezone.localdate() + dt.timedelta(days=3),
+            start_time=dt.time(15),
+            frequency="weekly",
+            count=2,
+        )
+        for owner in ("fuzz", "hostile")
+    )
     first_message = message_send(
         appointment=appointment,
         sender=accounts["professional"],
@@ -159,9 +172,11 @@ def main() -> None:
                     .availability_rules.values_list("pk", flat=True)
                     .first(),
                     "outage_appointment": outage_appointment.pk,
+                    "hostile_series": hostile_series.pk,
                     "fuzz_known": [
                         fuzz_appointment.pk,
                         fuzz_blocked.pk,
+                        fuzz_series.pk,
                         accounts["fuzz_professional"].pk,
                         accounts["fuzz_patient"].pk,
                         *[user.pk for user in expendable],

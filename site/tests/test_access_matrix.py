@@ -257,6 +257,37 @@ def webhook_endpoint_body(world: World, actor: str) -> dict[str, Any]:
     return {"url": f"https://hooks.example.com/{actor}", "events": ["appointment.booked"]}
 
 
+def own_series(world: World) -> dict[str, Any]:
+    """A weekly series of the world's patient with its professional (booked through the
+    service, as the API books it): the second date falls on the blocked day and is skipped."""
+    from psico_scheduling.services import appointment_series_book
+
+    series = appointment_series_book(
+        patient=world.users["patient"],
+        psychologist=world.users["professional"],
+        start_date=world.slot_date,
+        start_time=dt.time(14),
+        frequency="weekly",
+        count=2,
+    )
+    return {"pk": series.pk}
+
+
+def series_body(world: World, actor: str) -> dict[str, Any]:
+    body = {
+        "psychologist": world.users["professional"].pk,
+        "start_date": world.slot_date.isoformat(),
+        "start_time": world.slot_time,
+        "frequency": "weekly",
+        "count": 2,
+    }
+    if actor == "admin":
+        body["patient"] = world.users["other_patient"].pk
+    return body
+
+
+SERIES = "api/appointments/series/<pk>/"
+
 APPOINTMENT = "api/appointments/appointments/<pk>/"
 # Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
 # services: "the professional (or a clinic admin)"); they are never chat participants.
@@ -429,6 +460,23 @@ MATRIX: list[Case] = [
         "api/appointments/summary/",
         only(200, "professional", "other_professional", "admin"),
         query=lambda w: {"month": w.slot_date.strftime("%Y-%m")},
+    ),
+    # Recurring series: patients book their own, the front desk for a patient; the series'
+    # patient and professional (and admins) read and cancel it, anyone else gets a 404.
+    Case("get", "api/appointments/series/", signed_in(200)),
+    Case(
+        "post",
+        "api/appointments/series/",
+        only(201, "patient", "other_patient", "admin"),
+        body=series_body,
+    ),
+    Case("get", SERIES, PARTICIPANTS_AND_ADMIN, path=own_series),
+    Case(
+        "post",
+        SERIES + "cancel/",
+        PARTICIPANTS_AND_ADMIN,
+        path=own_series,
+        body=lambda world, actor: {"reason": "Cambio de horario"},
     ),
     # --- chat --------------------------------------------------------------------------------
     Case(
@@ -1092,3 +1140,42 @@ def test_a_calendar_feed_holds_only_its_owners_appointments(
     uids = {str(event["uid"]) for event in Calendar.from_ical(body.decode()).walk("VEVENT")}
     expected = {world.appointment.pk, world.past_appointment.pk} if sees_the_appointments else set()
     assert uids == {appointment_uid(pk) for pk in expected}
+
+
+# --- Recurring series: what each actor's list holds, and what no client writes ---------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "sees_it"),
+    [
+        ("patient", True),
+        ("professional", True),
+        ("admin", True),
+        ("other_patient", False),
+        ("other_professional", False),
+    ],
+)
+def test_a_series_list_holds_only_the_readers_series(world, api_client_for, actor, sees_it):
+    pk = own_series(world)["pk"]
+    listed = api_client_for(world.user(actor)).get("/api/appointments/series/").data["results"]
+    assert [item["id"] for item in listed] == ([pk] if sees_it else [])
+
+
+def test_a_series_body_cannot_set_who_booked_it_nor_its_cancellation(world, api_client_for):
+    from psico_scheduling.models import AppointmentSeries
+
+    patient = world.users["patient"]
+    body = series_body(world, "patient") | {
+        "booked_by": world.users["admin"].pk,
+        "cancelled_from": world.slot_date.isoformat(),
+        "cancellation_reason": "x",
+        "id": 999,
+    }
+    response = api_client_for(patient).post("/api/appointments/series/", body, format="json")
+    assert response.status_code == 201, response.data
+    series = AppointmentSeries.objects.get(pk=response.data["id"])
+    assert (series.booked_by_id, series.cancelled_from, series.cancellation_reason) == (
+        patient.pk,
+        None,
+        "",
+    )

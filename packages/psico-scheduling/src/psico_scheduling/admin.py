@@ -13,7 +13,14 @@ from psico_core.admin import ReadOnlyModelAdmin
 from psico_core.service_forms import check_through_service
 
 from . import selectors, services
-from .models import Appointment, AppointmentEvent, BlockedDate, WeeklyAvailability
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentSeries,
+    BlockedDate,
+    SeriesDate,
+    WeeklyAvailability,
+)
 
 PEOPLE_SEARCH = ("email", "first_name", "last_name")
 
@@ -324,3 +331,59 @@ class AppointmentEventAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "created_at"
     fields = EVENT_ADMIN_FIELDS
     readonly_fields = EVENT_ADMIN_FIELDS
+
+
+# -- recurring series ----------------------------------------------------------------------
+
+SERIES_ADMIN_FIELDS = (
+    "patient",
+    "psychologist",
+    "start_date",
+    "start_time",
+    "frequency",
+    "count",
+    "until",
+    "reason",
+    "booked_by",
+    "cancelled_from",
+    "cancellation_reason",
+    "cancelled_by",
+    "cancelled_at",
+    "created_at",
+)
+
+
+class SeriesDateInline(admin.TabularInline):
+    model = SeriesDate
+    fields = ("date", "status", "reason")
+    readonly_fields = ("date", "status", "reason")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AppointmentSeries)
+class AppointmentSeriesAdmin(ReadOnlyModelAdmin):
+    """Recurring series, read only: they are booked and cancelled through the API's services;
+    each appointment of a series is managed on its own page."""
+
+    list_display = [
+        "patient",
+        "psychologist",
+        "frequency",
+        "start_date",
+        "start_time",
+        "cancelled_from",
+    ]
+    list_filter = ["frequency", ("cancelled_from", admin.EmptyFieldListFilter)]
+    list_select_related = ["patient", "psychologist"]
+    search_fields = (*_search("patient"), *_search("psychologist"))
+    date_hierarchy = "start_date"
+    fields = SERIES_ADMIN_FIELDS
+    readonly_fields = SERIES_ADMIN_FIELDS
+    inlines = [SeriesDateInline]

@@ -31,3 +31,19 @@ class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
     PAID = "paid", _("Paid")
     WAIVED = "waived", _("Waived")
+
+
+class SeriesFrequency(models.TextChoices):
+    """How far apart the appointments of a recurring series are."""
+
+    WEEKLY = "weekly", _("Weekly")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+
+
+class SeriesDateStatus(models.TextChoices):
+    """What became of one planned date of a series."""
+
+    PENDING = "pending", _("Waiting for the booking horizon")
+    BOOKED = "booked", _("Booked")
+    SKIPPED = "skipped", _("Skipped")
+    CANCELLED = "cancelled", _("Cancelled")

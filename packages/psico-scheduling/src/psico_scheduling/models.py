@@ -3,19 +3,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from psico_accounts.models import SessionModality
 
-from .choices import AppointmentEventName, AppointmentStatus, PaymentStatus
+from .choices import (
+    AppointmentEventName,
+    AppointmentStatus,
+    PaymentStatus,
+    SeriesDateStatus,
+    SeriesFrequency,
+)
 from .validators import validate_date_in_window, validate_meeting_url, validate_whole_minutes
 
 __all__ = [
     "Appointment",
     "AppointmentEvent",
     "AppointmentEventName",
+    "AppointmentSeries",
     "AppointmentStatus",
     "BlockedDate",
     "PaymentStatus",
+    "SeriesDate",
+    "SeriesDateStatus",
+    "SeriesFrequency",
     "SessionModality",
     "WeeklyAvailability",
     "Weekday",
@@ -191,6 +202,15 @@ class Appointment(models.Model):
     # The professional's consultation fee when the appointment was booked: a later change of
     # the fee never rewrites what was agreed.
     fee = models.DecimalField(_("fee"), max_digits=10, decimal_places=2, null=True, blank=True)
+    # The recurring series that booked it; it stays cancellable and reschedulable alone.
+    series = models.ForeignKey(
+        "AppointmentSeries",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("series"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -279,3 +299,145 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.sequence} · {self.appointment_id}"
+
+
+# -- recurring series ----------------------------------------------------------------------
+
+
+class AppointmentSeriesQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """What ``user`` may see: series in which they are the patient or the professional;
+        admins see all."""
+        if getattr(user, "is_clinic_admin", False):
+            return self
+        return self.filter(Q(patient=user) | Q(psychologist=user))
+
+
+class AppointmentSeries(models.Model):
+    """A patient's weekly or biweekly appointments with one professional at one local time.
+
+    Each date is booked as a single appointment under the ordinary booking rules (its
+    ``series`` points here); what became of every planned date is a :class:`SeriesDate`.
+    Dates beyond the booking horizon wait as pending and are booked by a worker when the
+    horizon reaches them.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointment_series_as_patient",
+        verbose_name=_("patient"),
+    )
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointment_series_as_psychologist",
+        verbose_name=_("psychologist"),
+    )
+    start_date = models.DateField(_("start date"))
+    start_time = models.TimeField(_("start time"), validators=[validate_whole_minutes])
+    frequency = models.CharField(_("frequency"), max_length=16, choices=SeriesFrequency.choices)
+    count = models.PositiveSmallIntegerField(_("number of appointments"), null=True, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    # Who asked for it: the patient, or the clinic's front desk for them. The worker books the
+    # later dates on their behalf.
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    cancelled_from = models.DateField(_("cancelled from"), null=True, blank=True)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True, max_length=2000)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AppointmentSeriesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("appointment series")
+        verbose_name_plural = _("appointment series")
+        indexes = [
+            models.Index(fields=["patient", "start_date"]),
+            models.Index(fields=["psychologist", "start_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(count__isnull=False, count__gte=1, until__isnull=True)
+                    | Q(count__isnull=True, until__isnull=False)
+                ),
+                name="psico_scheduling_series_count_or_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} · {self.psychologist} · {self.get_frequency_display()}"
+
+
+class SeriesDate(models.Model):
+    """One planned date of a series: pending (beyond the booking horizon), booked, skipped
+    (a booking rule refused it: ``reason_message`` says which) or cancelled with the series.
+
+    The refusal is kept as its untranslated message and parameters, so that each reader gets
+    it in their own language.
+    """
+
+    series = models.ForeignKey(
+        AppointmentSeries,
+        on_delete=models.CASCADE,
+        related_name="dates",
+        verbose_name=_("series"),
+    )
+    date = models.DateField(_("date"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=SeriesDateStatus.choices,
+        default=SeriesDateStatus.PENDING,
+    )
+    reason_message = models.TextField(_("reason skipped"), blank=True)
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["series_id", "date"]
+        verbose_name = _("series date")
+        verbose_name_plural = _("series dates")
+        indexes = [
+            # The worker's query: pending dates, soonest first.
+            models.Index(
+                fields=["date"],
+                condition=Q(status=SeriesDateStatus.PENDING),
+                name="psico_sched_series_pending",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "date"], name="psico_scheduling_series_date_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} · {self.get_status_display()}"
+
+    @property
+    def reason(self) -> str:
+        """Why the date was skipped, in the active language; empty otherwise."""
+        if not self.reason_message:
+            return ""
+        text = gettext(self.reason_message)
+        return text % self.reason_params if self.reason_params else text

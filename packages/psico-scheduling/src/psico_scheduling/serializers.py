@@ -18,13 +18,17 @@ from rest_framework import serializers
 from .fields import HourMinuteField, MonthField, SchedulingDateField
 from .models import (
     Appointment,
+    AppointmentSeries,
     BlockedDate,
     PaymentStatus,
+    SeriesDateStatus,
+    SeriesFrequency,
     SessionModality,
     Weekday,
     WeeklyAvailability,
 )
 from .selectors import professional_time_zone
+from .services import SERIES_MAX_APPOINTMENTS
 
 # -- weekly availability -------------------------------------------------------------------
 
@@ -194,6 +198,12 @@ class AppointmentSerializer(serializers.ModelSerializer):
     # schema (see AppointmentSerializerSchema).
     optional_fields = ("patient_contact",)
 
+    series: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The recurring series that booked this appointment; null for a single one."),
+    )
+
     # Not a "uri" in the schema: it is empty until an online session gets its link.
     meeting_url = serializers.CharField(
         read_only=True, help_text=_("The https link of an online session; empty otherwise.")
@@ -218,6 +228,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "is_late_cancellation",
             *SESSION_DETAIL_FIELDS,
+            "series",
             "created_at",
             "updated_at",
             "patient_contact",
@@ -293,12 +304,9 @@ PATIENT_REQUIRED = _("Name the patient this appointment is for.")
 NOT_A_PATIENT_ACCOUNT = _("Choose an active patient's account.")
 
 
-class AppointmentCreateSerializer(InputSerializer):
-    psychologist = DatabaseIdRelatedField(queryset=get_user_model().objects.all())
-    appointment_date = SchedulingDateField()
-    start_time = HourMinuteField()
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    patient = DatabaseIdRelatedField(
+def front_desk_patient_field() -> DatabaseIdRelatedField:
+    """The ``patient`` of a booking body: the front desk's, refused from anyone else."""
+    return DatabaseIdRelatedField(
         queryset=get_user_model().objects.filter(user_type=UserType.PATIENT, is_active=True),
         required=False,
         error_messages={"does_not_exist": NOT_A_PATIENT_ACCOUNT},
@@ -307,6 +315,11 @@ class AppointmentCreateSerializer(InputSerializer):
             " for them. Anyone else sending it gets a 400."
         ),
     )
+
+
+class FrontDeskBookingSerializer(InputSerializer):
+    """A booking body: a patient books for themselves; a clinic admin (the front desk) names
+    the ``patient`` (a :func:`front_desk_patient_field`), which anyone else is refused."""
 
     def _books_for_others(self) -> bool:
         request = self.context.get("request")
@@ -333,6 +346,14 @@ class AppointmentCreateSerializer(InputSerializer):
         if self._books_for_others() and "patient" not in attrs:
             raise serializers.ValidationError({"patient": [PATIENT_REQUIRED]}, code="required")
         return attrs
+
+
+class AppointmentCreateSerializer(FrontDeskBookingSerializer):
+    psychologist = DatabaseIdRelatedField(queryset=get_user_model().objects.all())
+    appointment_date = SchedulingDateField()
+    start_time = HourMinuteField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    patient = front_desk_patient_field()
 
 
 # Fields a client may try to send in a PATCH but that only the lifecycle actions change.
@@ -447,3 +468,117 @@ class AppointmentSummarySerializer(serializers.Serializer):
 class AppointmentPatchSerializer(AppointmentUpdateSerializer, AppointmentSessionDetailsSerializer):
     """Reschedule (``appointment_date``/``start_time``), change ``reason`` (the patient), and/or
     set the session details (the professional)."""
+
+
+# -- recurring series ----------------------------------------------------------------------
+
+SERIES_COUNT_OR_UNTIL = _("Give either count or until, not both.")
+
+
+class AppointmentSeriesCreateSerializer(FrontDeskBookingSerializer):
+    psychologist = DatabaseIdRelatedField(queryset=get_user_model().objects.all())
+    start_date = SchedulingDateField(help_text=_("The first date, local to the professional."))
+    start_time = HourMinuteField()
+    frequency = serializers.ChoiceField(choices=SeriesFrequency.choices)
+    count = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=SERIES_MAX_APPOINTMENTS,
+        help_text=_("How many appointments; or give until instead."),
+    )
+    until = SchedulingDateField(
+        required=False,
+        help_text=_("The last possible date (inclusive); or give count instead."),
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    all_or_nothing = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Book none of the dates (400 listing the conflicts) if any date within the"
+            " booking horizon cannot be booked."
+        ),
+    )
+    patient = front_desk_patient_field()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("count" in attrs) == ("until" in attrs):
+            raise serializers.ValidationError(
+                {"count": [SERIES_COUNT_OR_UNTIL], "until": [SERIES_COUNT_OR_UNTIL]}
+            )
+        return attrs
+
+
+class AppointmentSeriesCancelSerializer(InputSerializer):
+    from_date = SchedulingDateField(
+        required=False,
+        help_text=_("Cancel the appointments on this local date and after; default: today."),
+    )
+    # Blank passes here so that the service answers with its own, clearer message.
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SeriesSkippedDateSerializer(serializers.Serializer):
+    date = serializers.DateField(read_only=True)
+    reason = serializers.CharField(
+        read_only=True, help_text=_("The booking rule that refused the date.")
+    )
+
+
+class AppointmentSeriesSerializer(serializers.ModelSerializer):
+    """A recurring series: its appointments (each also cancellable and reschedulable alone),
+    the dates skipped with their reason, and the dates waiting for the booking horizon."""
+
+    patient = AppointmentParticipantSerializer(read_only=True)
+    psychologist = AppointmentParticipantSerializer(read_only=True)
+    start_time = HourMinuteField(read_only=True)
+    time_zone = serializers.SerializerMethodField()
+    appointments = AppointmentSerializer(many=True, read_only=True)
+    skipped = serializers.SerializerMethodField()
+    pending_dates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AppointmentSeries
+        fields = [
+            "id",
+            "patient",
+            "psychologist",
+            "start_date",
+            "start_time",
+            "time_zone",
+            "frequency",
+            "count",
+            "until",
+            "reason",
+            "appointments",
+            "skipped",
+            "pending_dates",
+            "cancelled_from",
+            "cancellation_reason",
+            "cancelled_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "example": "America/La_Paz"})
+    def get_time_zone(self, series) -> str:
+        return str(professional_time_zone(series.psychologist))
+
+    def _dates(self, series, status):
+        return [date for date in series.dates.all() if date.status == status]
+
+    @extend_schema_field(SeriesSkippedDateSerializer(many=True))
+    def get_skipped(self, series) -> list[dict]:
+        skipped = self._dates(series, SeriesDateStatus.SKIPPED)
+        return [{"date": date.date.isoformat(), "reason": date.reason} for date in skipped]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "string", "format": "date"},
+            "description": "Dates beyond the booking horizon, booked by the clinic's worker"
+            " when the horizon reaches them.",
+        }
+    )
+    def get_pending_dates(self, series) -> list[str]:
+        return [date.date.isoformat() for date in self._dates(series, SeriesDateStatus.PENDING)]

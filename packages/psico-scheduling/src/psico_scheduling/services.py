@@ -7,11 +7,12 @@ may never do something raises ``PermissionDenied`` (403).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
@@ -19,9 +20,13 @@ from .conf import scheduling_settings
 from .models import (
     Appointment,
     AppointmentEvent,
+    AppointmentSeries,
     AppointmentStatus,
     BlockedDate,
     PaymentStatus,
+    SeriesDate,
+    SeriesDateStatus,
+    SeriesFrequency,
     SessionModality,
     WeeklyAvailability,
 )
@@ -366,6 +371,20 @@ def _require_may_take(*, patient, psychologist_id, by) -> None:
     raise ValidationError({"psychologist": NOT_PUBLIC})
 
 
+def _require_may_book_for(*, patient, by):
+    """Who books for whom: a patient for themselves, a clinic admin for a patient (403 for
+    anyone else, 400 on ``patient`` when the front desk named someone who is not a patient).
+    Returns who books (``patient`` when ``by`` is None)."""
+    by = patient if by is None else by
+    if by.pk != patient.pk and not _is_admin(by):
+        raise PermissionDenied(ONLY_ADMINS_BOOK_FOR_OTHERS)
+    if not getattr(patient, "is_patient", False):
+        if by.pk != patient.pk:
+            raise ValidationError({"patient": NOT_A_PATIENT})
+        raise PermissionDenied(ONLY_PATIENTS_BOOK)
+    return by
+
+
 def appointment_book(
     *,
     patient,
@@ -374,9 +393,11 @@ def appointment_book(
     start_time: dt.time,
     reason: str = "",
     by=None,
+    series=None,
 ) -> Appointment:
     """Books ``patient`` with ``psychologist`` at local ``date`` ``start_time`` (the
-    professional's time zone), as a pending appointment.
+    professional's time zone), as a pending appointment (of ``series``, when a recurring
+    series books it).
 
     ``by`` is who books: the patient themselves (the default) or a clinic admin (the front
     desk, booking for a patient who phoned); it is the event's actor. Anyone else booking for
@@ -390,13 +411,7 @@ def appointment_book(
     appointments. Both users' rows are locked first so that concurrent bookings queue; the
     database constraints back this up.
     """
-    by = patient if by is None else by
-    if by.pk != patient.pk and not _is_admin(by):
-        raise PermissionDenied(ONLY_ADMINS_BOOK_FOR_OTHERS)
-    if not getattr(patient, "is_patient", False):
-        if by.pk != patient.pk:
-            raise ValidationError({"patient": NOT_A_PATIENT})
-        raise PermissionDenied(ONLY_PATIENTS_BOOK)
+    by = _require_may_book_for(patient=patient, by=by)
     psychologist_id = getattr(psychologist, "pk", psychologist)
     with transaction.atomic():
         _lock_users(patient.pk, psychologist_id)
@@ -411,6 +426,7 @@ def appointment_book(
             end=end,
             status=AppointmentStatus.PENDING,
             reason=reason,
+            series=series,
             **appointment_details_at_booking(psychologist_id=psychologist_id),
         )
         _save_guarded(appointment)
@@ -706,3 +722,297 @@ def appointment_details_update(
             update_fields.append("payment_status")
         appointment.save(update_fields=update_fields)
     return appointment
+
+
+# -- recurring series ----------------------------------------------------------------------
+
+SERIES_MAX_APPOINTMENTS = 52
+SERIES_FREQUENCY_DAYS = {SeriesFrequency.WEEKLY: 7, SeriesFrequency.BIWEEKLY: 14}
+
+SERIES_END_REQUIRED = _("Give either the number of appointments (count) or the last date (until).")
+SERIES_ONE_END_ONLY = _("Give either count or until, not both.")
+SERIES_TOO_MANY = _("A series has at most %(limit)s appointments.")
+SERIES_UNTIL_TOO_FAR = _(
+    "A series has at most %(limit)s appointments; choose an earlier last date (until)."
+)
+SERIES_UNTIL_BEFORE_START = _("The last date must be on or after the start date.")
+SERIES_STARTS_IN_THE_PAST = _("A series cannot start in the past.")
+SERIES_UNKNOWN_FREQUENCY = _("Choose weekly or biweekly.")
+SERIES_NOTHING_BOOKABLE = _("None of the dates of this series can be booked; nothing was booked.")
+SERIES_NOT_ALL_BOOKABLE = _(
+    "Some dates of this series cannot be booked, so none was (all_or_nothing)."
+)
+SERIES_NOTHING_TO_CANCEL = _("This series has no appointment left to cancel from that date.")
+
+
+class SeriesNotBooked(ValidationError):
+    """A series refused as a whole (``all_or_nothing``, or no date bookable): ``conflicts``
+    holds each refused date as an unsaved :class:`~psico_scheduling.models.SeriesDate`
+    (``date``, ``reason``)."""
+
+    def __init__(self, message, *, conflicts: list[SeriesDate]):
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+def series_dates(
+    *,
+    start_date: dt.date,
+    frequency: str,
+    count: int | None = None,
+    until: dt.date | None = None,
+) -> list[dt.date]:
+    """The planned dates of a series: ``count`` of them, or every one up to ``until``
+    (inclusive), ``frequency`` apart. Exactly one of ``count`` and ``until``; at most
+    :data:`SERIES_MAX_APPOINTMENTS` dates."""
+    if frequency not in SERIES_FREQUENCY_DAYS:
+        raise ValidationError({"frequency": SERIES_UNKNOWN_FREQUENCY})
+    if (count is None) == (until is None):
+        message = SERIES_END_REQUIRED if count is None else SERIES_ONE_END_ONLY
+        raise ValidationError({"count": message, "until": message})
+    step = dt.timedelta(days=SERIES_FREQUENCY_DAYS[SeriesFrequency(frequency)])
+    limit = {"limit": SERIES_MAX_APPOINTMENTS}
+    if count is not None:
+        if not 1 <= count <= SERIES_MAX_APPOINTMENTS:
+            raise ValidationError({"count": ValidationError(SERIES_TOO_MANY, params=limit)})
+        return [start_date + step * n for n in range(count)]
+    assert until is not None
+    if until < start_date:
+        raise ValidationError({"until": SERIES_UNTIL_BEFORE_START})
+    if (until - start_date) // step >= SERIES_MAX_APPOINTMENTS:
+        raise ValidationError({"until": ValidationError(SERIES_UNTIL_TOO_FAR, params=limit)})
+    return [start_date + step * n for n in range((until - start_date) // step + 1)]
+
+
+def _refusal_of(exc: ValidationError | PermissionDenied) -> tuple[str, dict]:
+    """The first message of a refusal, untranslated, with its parameters: stored so that
+    each reader gets it in their own language."""
+    if isinstance(exc, PermissionDenied):
+        message, params = (exc.args[0] if exc.args else ""), {}
+    else:
+        errors = (
+            [error for errors in exc.error_dict.values() for error in errors]
+            if hasattr(exc, "error_dict")
+            else exc.error_list
+        )
+        message, params = errors[0].message, dict(errors[0].params or {})
+    with translation.override(None):
+        return str(message), params
+
+
+def _skipped(series: AppointmentSeries, date: dt.date, exc) -> SeriesDate:
+    message, params = _refusal_of(exc)
+    return SeriesDate(
+        series=series,
+        date=date,
+        status=SeriesDateStatus.SKIPPED,
+        reason_message=message,
+        reason_params=params,
+    )
+
+
+def appointment_series_book(
+    *,
+    patient,
+    psychologist,
+    start_date: dt.date,
+    start_time: dt.time,
+    frequency: str,
+    count: int | None = None,
+    until: dt.date | None = None,
+    reason: str = "",
+    all_or_nothing: bool = False,
+    by=None,
+) -> AppointmentSeries:
+    """Books ``patient`` with ``psychologist`` every week or every two weeks at local
+    ``start_time``, from ``start_date``, ``count`` times or up to ``until``.
+
+    Who may book whom is :func:`appointment_book`'s rule (a patient for themselves, the front
+    desk for a patient; ``accepting_new_patients``, ``is_public``), checked once for the
+    series. Each date within the booking horizon (``MAX_DAYS_AHEAD``) is then booked by
+    :func:`appointment_book` in its own savepoint, with its ``appointment.booked`` event: a
+    date a rule refuses is skipped with that rule's message, unless ``all_or_nothing``, when
+    nothing is kept and :class:`SeriesNotBooked` lists the refused dates (so it does when no
+    date at all could be booked). Dates beyond the horizon are kept pending, and the worker
+    (:func:`psico_scheduling.tasks.book_series_dates`) books them, under the same rules, when
+    the horizon reaches them; ``all_or_nothing`` cannot promise those.
+    """
+    by = _require_may_book_for(patient=patient, by=by)
+    for name, value in (("start_date", start_date), ("until", until)):
+        try:
+            validate_date_in_window(value)
+        except ValidationError as exc:
+            raise ValidationError({name: exc.error_list}) from None
+    dates = series_dates(start_date=start_date, frequency=frequency, count=count, until=until)
+    psychologist_id = getattr(psychologist, "pk", psychologist)
+    try:
+        professional = selectors.professional_get(psychologist_id=psychologist_id)
+    except get_user_model().DoesNotExist:
+        raise ValidationError({"psychologist": NOT_A_PROFESSIONAL}) from None
+    zone = selectors.professional_time_zone(professional)
+    now = timezone.now()
+    if start_date < now.astimezone(zone).date():
+        raise ValidationError({"start_date": SERIES_STARTS_IN_THE_PAST})
+    horizon = BookingPolicy.from_settings().last_bookable_day(now, zone)
+    with transaction.atomic():
+        _lock_users(patient.pk, psychologist_id)
+        _require_may_take(patient=patient, psychologist_id=psychologist_id, by=by)
+        series = AppointmentSeries.objects.create(
+            patient=patient,
+            psychologist_id=psychologist_id,
+            start_date=start_date,
+            start_time=start_time,
+            frequency=frequency,
+            count=count,
+            until=until,
+            reason=reason,
+            booked_by=by,
+        )
+        planned = []
+        for date in dates:
+            if date > horizon:
+                planned.append(SeriesDate(series=series, date=date))
+                continue
+            try:
+                appointment_book(
+                    patient=patient,
+                    psychologist=psychologist_id,
+                    date=date,
+                    start_time=start_time,
+                    reason=reason,
+                    by=by,
+                    series=series,
+                )
+            except ValidationError as exc:
+                planned.append(_skipped(series, date, exc))
+            else:
+                planned.append(SeriesDate(series=series, date=date, status=SeriesDateStatus.BOOKED))
+        skipped = [date for date in planned if date.status == SeriesDateStatus.SKIPPED]
+        if skipped and len(skipped) == len(planned):
+            raise SeriesNotBooked(SERIES_NOTHING_BOOKABLE, conflicts=skipped)
+        if skipped and all_or_nothing:
+            raise SeriesNotBooked(SERIES_NOT_ALL_BOOKABLE, conflicts=skipped)
+        SeriesDate.objects.bulk_create(planned)
+        if any(date.status == SeriesDateStatus.PENDING for date in planned):
+            from .tasks import series_booking_schedule
+
+            transaction.on_commit(partial(series_booking_schedule, series_id=series.pk))
+    return series
+
+
+def series_dates_book_due(*, series_id: int | None = None) -> dict[str, int]:
+    """Books the pending dates the booking horizon has reached, of one series or of all;
+    returns how many were booked and how many skipped.
+
+    Each date is booked by :func:`appointment_book` (its rules, its ``appointment.booked``
+    event), on behalf of whoever booked the series, in its own transaction with the date's
+    row locked (``SKIP LOCKED``: two workers never book one date twice). A date a rule
+    refuses now (the slot was taken, the day blocked, ...) is recorded as skipped with the
+    rule's message, which the patient reads in the series.
+    """
+    now = timezone.now()
+    policy = BookingPolicy.from_settings()
+    # Every local date is within a day of the UTC date: the exact bound is per zone, below.
+    latest = now.date() + dt.timedelta(days=policy.max_days_ahead + 1)
+    due = SeriesDate.objects.filter(status=SeriesDateStatus.PENDING, date__lte=latest)
+    if series_id is not None:
+        due = due.filter(series_id=series_id)
+    outcome = {"booked": 0, "skipped": 0}
+    for pk in list(due.order_by("date", "pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            planned = (
+                SeriesDate.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related(
+                    "series__patient",
+                    "series__psychologist__professional_profile",
+                    "series__booked_by",
+                )
+                .filter(pk=pk, status=SeriesDateStatus.PENDING)
+                .first()
+            )
+            if planned is None:
+                continue
+            series = planned.series
+            zone = selectors.professional_time_zone(series.psychologist)
+            if planned.date > policy.last_bookable_day(now, zone):
+                continue
+            try:
+                appointment_book(
+                    patient=series.patient,
+                    psychologist=series.psychologist_id,
+                    date=planned.date,
+                    start_time=series.start_time,
+                    reason=series.reason,
+                    by=series.booked_by or series.patient,
+                    series=series,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                skipped = _skipped(series, planned.date, exc)
+                planned.status = SeriesDateStatus.SKIPPED
+                planned.reason_message = skipped.reason_message
+                planned.reason_params = skipped.reason_params
+                outcome["skipped"] += 1
+            else:
+                planned.status = SeriesDateStatus.BOOKED
+                outcome["booked"] += 1
+            planned.save(update_fields=["status", "reason_message", "reason_params", "updated_at"])
+    return outcome
+
+
+def appointment_series_cancel(
+    *, series: AppointmentSeries, by, reason: str, from_date: dt.date | None = None
+) -> AppointmentSeries:
+    """Cancels the series' appointments from local ``from_date`` on (default: today, in the
+    professional's time zone) and its pending dates from then.
+
+    Either participant (or a clinic admin) may, with a reason. Each appointment is cancelled
+    by :func:`appointment_cancel`: its own late-cancellation mark, its own event. Appointments
+    already started, held or cancelled are left as they are. Refused when nothing is left to
+    cancel from that date.
+    """
+    if not (
+        _is_admin(by) or getattr(by, "pk", None) in (series.patient_id, series.psychologist_id)
+    ):
+        raise PermissionDenied(ONLY_PARTICIPANTS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": CANCELLATION_REASON_REQUIRED})
+    try:
+        validate_date_in_window(from_date)
+    except ValidationError as exc:
+        raise ValidationError({"from_date": exc.error_list}) from None
+    zone = selectors.professional_time_zone(series.psychologist)
+    now = timezone.now()
+    from_date = from_date or now.astimezone(zone).date()
+    with transaction.atomic():
+        series.refresh_from_db(from_queryset=AppointmentSeries.objects.select_for_update())
+        appointments = list(
+            Appointment.objects.filter(
+                series=series,
+                status__in=(AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED),
+                start__gte=local_to_utc(from_date, dt.time(0), zone),
+                start__gt=now,
+            ).order_by("start", "pk")
+        )
+        for appointment in appointments:
+            appointment_cancel(appointment=appointment, by=by, reason=reason)
+        pending = SeriesDate.objects.filter(
+            series=series, status=SeriesDateStatus.PENDING, date__gte=from_date
+        ).update(status=SeriesDateStatus.CANCELLED, updated_at=now)
+        if not appointments and not pending:
+            raise ValidationError(SERIES_NOTHING_TO_CANCEL)
+        if series.cancelled_from is None or from_date < series.cancelled_from:
+            series.cancelled_from = from_date
+        series.cancellation_reason = reason
+        series.cancelled_by = by
+        series.cancelled_at = now
+        series.save(
+            update_fields=[
+                "cancelled_from",
+                "cancellation_reason",
+                "cancelled_by",
+                "cancelled_at",
+                "updated_at",
+            ]
+        )
+    return series

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from psico_core.tasks_compat import task
 
 from .conf import scheduling_settings
-from .models import AppointmentEvent
+from .models import AppointmentEvent, SeriesDate, SeriesDateStatus
 from .signals import appointment_event_recorded
 
 logger = logging.getLogger(__name__)
@@ -106,3 +106,54 @@ def relay_appointment_events_soon() -> None:
     except Exception:
         # The change is committed; failing its request now would only hide that.
         logger.exception("Could not enqueue the appointment event relay.")
+
+
+@task
+def book_series_dates(series_id: int | None = None) -> dict[str, int]:
+    """Book the pending dates of recurring series that the booking horizon has reached (of
+    ``series_id``, or of every series); then, for one series, enqueue itself again for the
+    moment its next pending date comes within the horizon. Returns ``{"booked", "skipped"}``.
+
+    Each series enqueues it when it is created with dates beyond the horizon; the
+    ``book_series_dates`` command runs it for every series (a daily cron is a safety net
+    for a lost task or a raised ``MAX_DAYS_AHEAD``).
+    """
+    from .services import series_dates_book_due
+
+    outcome = series_dates_book_due(series_id=series_id)
+    if series_id is not None:
+        series_booking_schedule(series_id=series_id)
+    return outcome
+
+
+def series_booking_schedule(*, series_id: int) -> None:
+    """Enqueue :func:`book_series_dates` for ``series_id`` to run once its next pending date
+    is within the booking horizon: a minute past the professional's local midnight of that
+    date minus ``MAX_DAYS_AHEAD``. The series' services call it on commit.
+
+    Nothing is enqueued on a backend that cannot defer (the immediate one would book it now,
+    which the horizon forbids): the command does the work there.
+    """
+    from .selectors import professional_time_zone
+    from .slots import local_to_utc
+
+    try:
+        if not book_series_dates.get_backend().supports_defer:
+            return
+        upcoming = (
+            SeriesDate.objects.filter(series_id=series_id, status=SeriesDateStatus.PENDING)
+            .select_related("series__psychologist__professional_profile")
+            .order_by("date")
+            .first()
+        )
+        if upcoming is None:
+            return
+        zone = professional_time_zone(upcoming.series.psychologist)
+        opens = upcoming.date - timedelta(days=scheduling_settings.MAX_DAYS_AHEAD)
+        run_after = local_to_utc(opens, time(0), zone) + timedelta(minutes=1)
+        book_series_dates.using(run_after=max(run_after, timezone.now())).enqueue(
+            series_id=series_id
+        )
+    except Exception:
+        # The dates stay pending: the book_series_dates command books them.
+        logger.exception("Could not enqueue the booking of series %s.", series_id)

@@ -35,6 +35,9 @@ from .serializers import (
     AppointmentCreateSerializer,
     AppointmentPatchSerializer,
     AppointmentSerializer,
+    AppointmentSeriesCancelSerializer,
+    AppointmentSeriesCreateSerializer,
+    AppointmentSeriesSerializer,
     AppointmentSessionDetailsSerializer,
     AppointmentSummaryQuerySerializer,
     AppointmentSummarySerializer,
@@ -628,3 +631,162 @@ class AppointmentSummaryView(GenericAPIView):
             month=query.validated_data["month"], psychologist_id=psychologist_id
         )
         return Response(AppointmentSummarySerializer(summary).data)
+
+
+# -- recurring series ----------------------------------------------------------------------
+
+SERIES_EXAMPLE = OpenApiExample(
+    "Twelve Mondays, two skipped",
+    value={
+        "id": 5,
+        "patient": {"id": 3, "first_name": "Ana", "last_name": "Quispe"},
+        "psychologist": {"id": 7, "first_name": "Luis", "last_name": "Mamani"},
+        "start_date": "2030-05-27",
+        "start_time": "09:00",
+        "time_zone": "America/La_Paz",
+        "frequency": "weekly",
+        "count": 12,
+        "until": None,
+        "reason": "Terapia semanal",
+        "appointments": [],
+        "skipped": [
+            {
+                "date": "2030-06-10",
+                "reason": "The professional is not available on that date or at that time.",
+            }
+        ],
+        "pending_dates": [],
+        "cancelled_from": None,
+        "cancellation_reason": "",
+        "cancelled_at": None,
+        "created_at": "2030-05-20T10:15:00-04:00",
+    },
+    response_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="scheduling_series_list",
+        summary="Your recurring series",
+        description=(
+            "Patients see theirs, professionals those booked with them, admins all. Newest"
+            " first; each with its appointments, skipped dates and pending dates."
+        ),
+        responses={200: AppointmentSeriesSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        operation_id="scheduling_series_retrieve",
+        summary="One recurring series",
+        responses={200: AppointmentSeriesSerializer},
+        examples=[SERIES_EXAMPLE],
+    ),
+    create=extend_schema(
+        operation_id="scheduling_series_create",
+        summary="Book a weekly or biweekly series (patients; the front desk for a patient)",
+        description=(
+            "`start_date` and `start_time` are local to the professional's time zone; give"
+            " exactly one of `count` (at most 52) and `until` (at most 52 dates). Each date"
+            " within the booking horizon is booked like a single appointment, under every"
+            " booking rule and with its own `appointment.booked` event; a date a rule refuses"
+            " is listed in `skipped` with the rule's message. With `all_or_nothing`, or when"
+            " no date can be booked, nothing is booked and the 400 lists the refused dates"
+            " under `conflicts` (date → messages). Dates beyond the horizon are kept in"
+            " `pending_dates` and booked by the clinic's worker when the horizon reaches them"
+            " (then skipped with their reason if refused); `all_or_nothing` cannot cover"
+            " those. `patient` works as in the single booking."
+        ),
+        request=AppointmentSeriesCreateSerializer,
+        responses={201: AppointmentSeriesSerializer, 400: SERVICE_REFUSAL},
+        examples=[
+            OpenApiExample(
+                "Twelve Mondays at 09:00",
+                value={
+                    "psychologist": 7,
+                    "start_date": "2030-05-27",
+                    "start_time": "09:00",
+                    "frequency": "weekly",
+                    "count": 12,
+                    "reason": "Terapia semanal",
+                },
+                request_only=True,
+            ),
+            SERIES_EXAMPLE,
+        ],
+    ),
+    cancel=extend_schema(
+        operation_id="scheduling_series_cancel",
+        summary="Cancel a series from a date (participants)",
+        description=(
+            "Cancels every pending or confirmed appointment of the series on `from_date`"
+            " (local; default today) and after, each as a single cancellation (its own late"
+            " mark and event), and the pending dates from then; a reason is required."
+            " Appointments already started are left. 400 when nothing is left to cancel."
+        ),
+        request=AppointmentSeriesCancelSerializer,
+        responses={200: AppointmentSeriesSerializer, 400: SERVICE_REFUSAL, 403: SERVICE_REFUSAL},
+    ),
+)
+class AppointmentSeriesViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AppointmentSeriesSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    lookup_value_converter = "psico_id"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), IsPatientOrFrontDesk()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.appointment_series_visible_to(user=None).none()
+        return selectors.appointment_series_visible_to(user=self.request.user)
+
+    def _respond(self, series, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=series.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = AppointmentSeriesCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            series = services.appointment_series_book(
+                patient=data.get("patient", request.user),
+                psychologist=data["psychologist"],
+                start_date=data["start_date"],
+                start_time=data["start_time"],
+                frequency=data["frequency"],
+                count=data.get("count"),
+                until=data.get("until"),
+                reason=data["reason"],
+                all_or_nothing=data["all_or_nothing"],
+                by=request.user,
+            )
+        except services.SeriesNotBooked as refusal:
+            conflicts: dict[str, list[str]] = {}
+            for refused in refusal.conflicts:
+                conflicts.setdefault(refused.date.isoformat(), []).append(refused.reason)
+            raise ValidationError(
+                {"non_field_errors": refusal.messages, "conflicts": conflicts}
+            ) from None
+        return self._respond(series, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        series = self.get_object()
+        serializer = AppointmentSeriesCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.appointment_series_cancel(
+            series=series,
+            by=request.user,
+            reason=serializer.validated_data["reason"],
+            from_date=serializer.validated_data.get("from_date"),
+        )
+        return self._respond(series)
