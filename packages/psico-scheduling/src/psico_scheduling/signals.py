@@ -67,6 +67,9 @@ APPOINTMENT_CANCELLED: str = AppointmentEventName.CANCELLED.value
 APPOINTMENT_RESCHEDULED: str = AppointmentEventName.RESCHEDULED.value
 APPOINTMENT_COMPLETED: str = AppointmentEventName.COMPLETED.value
 APPOINTMENT_NO_SHOW: str = AppointmentEventName.NO_SHOW.value
+# Outbox only (never sent as ``appointment_changed``): a time the appointment freed is held
+# for a patient of the waiting list.
+WAITLIST_OFFERED: str = AppointmentEventName.WAITLIST_OFFERED.value
 
 APPOINTMENT_EVENTS = (
     APPOINTMENT_BOOKED,

@@ -106,3 +106,13 @@ def relay_appointment_events_soon() -> None:
     except Exception:
         # The change is committed; failing its request now would only hide that.
         logger.exception("Could not enqueue the appointment event relay.")
+
+
+@task
+def expire_waitlist_offer(*, offer_id: int) -> str:
+    """Run at a waiting list hold's ``expires_at``: a hold not booked by then expires and the
+    slot goes to the next in line (:func:`~psico_scheduling.services.waitlist_offer_expire`)."""
+    from .services import waitlist_offer_expire
+
+    next_offer = waitlist_offer_expire(offer_id=offer_id)
+    return "offered" if next_offer is not None else "done"

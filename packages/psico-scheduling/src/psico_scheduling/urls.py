@@ -12,6 +12,7 @@ router = SimpleRouter(use_regex_path=False)
 router.register("availability", views.AvailabilityViewSet, basename="availability")
 router.register("blocked-dates", views.BlockedDateViewSet, basename="blocked-date")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("waitlist", views.WaitlistViewSet, basename="waitlist")
 
 urlpatterns = [
     path("available-slots/", views.AvailableSlotsView.as_view(), name="available-slots"),
