@@ -465,10 +465,12 @@ class WaitlistTimeRangeSerializer(InputSerializer):
 
 
 class WaitlistEntryCreateSerializer(InputSerializer):
+    """Join a professional's waiting list for a window of local dates (and times of day)."""
+
     psychologist = DatabaseIdField()
     date_from = SchedulingDateField(help_text=_("First local date (the professional's)."))
     date_to = SchedulingDateField(help_text=_("Last local date; at most MAX_DAYS_AHEAD ahead."))
-    times: serializers.ListSerializer = serializers.ListSerializer(
+    times = serializers.ListField(
         child=WaitlistTimeRangeSerializer(),
         required=False,
         max_length=WAITLIST_TIMES_MAX,
