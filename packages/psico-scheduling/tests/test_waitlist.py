@@ -173,9 +173,22 @@ def test_withdrawing_releases_the_hold_to_the_next(freed, api_client_for):
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.WITHDRAWN
     assert WaitlistOffer.objects.get(status=WaitlistOfferStatus.HELD).entry.patient == second
-    again = api_client_for(first, language="en").delete(f"{WAITLIST}{entry.pk}/")
-    assert again.status_code == 400
-    assert again.json()["non_field_errors"] == ["This waiting list entry has already ended."]
+    # Gone for the patient; kept (withdrawn) for the clinic.
+    assert api_client_for(first).get(f"{WAITLIST}{entry.pk}/").status_code == 404
+    assert api_client_for(first).delete(f"{WAITLIST}{entry.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_ended_entry_cannot_be_withdrawn(freed, next_monday, post_booking, api_client_for):
+    _appointment, free = freed
+    first, _second = free()
+    assert post_booking(first, freed[0].psychologist, next_monday, "10:00").status_code == 201
+    entry = WaitlistEntry.objects.get(patient=first)
+    refused = api_client_for(first, language="en").delete(f"{WAITLIST}{entry.pk}/")
+    assert refused.status_code == 400
+    assert refused.json()["non_field_errors"] == ["This waiting list entry has already ended."]
+    shown = api_client_for(first).get(f"{WAITLIST}{entry.pk}/").json()
+    assert shown["status"] == "booked" and shown["ended_at"] is not None
 
 
 @pytest.mark.django_db

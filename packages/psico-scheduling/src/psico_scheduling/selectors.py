@@ -448,12 +448,15 @@ def waitlist_line_for(
 
 def waitlist_entries_of(*, patient) -> QuerySet:
     """A patient's waiting list entries, newest first, with the professional and the live
-    hold (``live_offers``, a list of at most one) loaded: three queries in all."""
+    hold (``live_offers``, a list of at most one) loaded: three queries in all. Withdrawn
+    entries are gone for the patient (a DELETE is a DELETE); booked and expired ones stay as
+    their history."""
     live = WaitlistOffer.objects.filter(
         status=WaitlistOfferStatus.HELD, expires_at__gt=timezone.now()
     ).order_by("start")
     return (
         WaitlistEntry.objects.filter(patient=patient)
+        .exclude(status=WaitlistStatus.WITHDRAWN)
         .select_related("psychologist__professional_profile")
         .prefetch_related(Prefetch("offers", queryset=live, to_attr="live_offers"))
         .order_by("-created_at", "-pk")

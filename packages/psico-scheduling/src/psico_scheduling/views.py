@@ -667,7 +667,8 @@ WAITLIST_ENTRY_EXAMPLE = OpenApiExample(
         operation_id="scheduling_waitlist_list",
         summary="Your waiting list entries (patients)",
         description=(
-            "Newest first, ended ones included. `offer` is the time held for you now: book it"
+            "Newest first, booked and expired ones included (withdrawn ones are gone)."
+            " `offer` is the time held for you now: book it"
             " (as any appointment) before `expires_at`; after that it goes to the next in line."
         ),
         responses={200: WaitlistEntrySerializer(many=True)},
@@ -711,8 +712,8 @@ WAITLIST_ENTRY_EXAMPLE = OpenApiExample(
         operation_id="scheduling_waitlist_destroy",
         summary="Leave the waiting list",
         description=(
-            "A time held for you is released and offered to the next in line. An entry that"
-            " has already ended answers 400."
+            "A time held for you is released and offered to the next in line; the entry is"
+            " then gone for you (404). A booked or expired entry answers 400."
         ),
         responses={204: None, 400: SERVICE_REFUSAL},
     ),
