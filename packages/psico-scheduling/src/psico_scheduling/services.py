@@ -827,6 +827,8 @@ def waitlist_entry_withdraw(*, entry: WaitlistEntry) -> WaitlistEntry:
     """The patient leaves the waiting list. A time held for them is released at once and
     offered to the next in line."""
     with transaction.atomic():
+        # People first, then the entry and its offers: the booking's order, so the two queue.
+        _lock_users(entry.patient_id, entry.psychologist_id)
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
         if entry.status != WaitlistStatus.ACTIVE:
             raise ValidationError(WAITLIST_ENTRY_ENDED)
@@ -1001,17 +1003,18 @@ def waitlist_offer_expire(*, offer_id: int) -> WaitlistOffer | None:
     """A hold whose time is up and was not booked expires, and the same slot is offered to
     the next in line (never again to an entry that had it). Anything else (booked, released,
     not yet due) is left alone. Returns the next offer, if any."""
+    found = WaitlistOffer.objects.filter(pk=offer_id).values_list("psychologist_id", flat=True)
+    psychologist_id = found.first()
+    if psychologist_id is None:
+        return None
     with transaction.atomic():
+        # The professional's row first, then the offer: the booking's order, so the two queue.
+        _lock_users(psychologist_id)
         offer = (
-            WaitlistOffer.objects.select_for_update()
+            WaitlistOffer.objects.select_for_update(of=("self",))
             .select_related("freed_by")
-            .filter(pk=offer_id)
-            .first()
+            .get(pk=offer_id)
         )
-        if offer is None:
-            return None
-        _lock_users(offer.psychologist_id)
-        offer.refresh_from_db(fields=["status"])
         if offer.status != WaitlistOfferStatus.HELD or offer.expires_at > timezone.now():
             return None
         offer.status = WaitlistOfferStatus.EXPIRED
