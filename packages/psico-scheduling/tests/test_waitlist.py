@@ -376,3 +376,24 @@ def test_the_holder_wins_a_race_for_the_held_time(api_client_for):
     booked = Appointment.objects.active().get(psychologist=professional)
     assert booked.patient == holder
     assert WaitlistEntry.objects.get(patient=holder).status == WaitlistStatus.BOOKED
+
+
+# -- the admin -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_line_and_its_offers_read_only(freed, client, clinic_admin):
+    from django.urls import reverse
+    from psico_accounts.testing.factories import TEST_PASSWORD
+
+    _appointment, free = freed
+    first, _second = free()
+    client.login(email=clinic_admin.email, password=TEST_PASSWORD)
+    changelist = reverse("admin:psico_scheduling_waitlistentry_changelist")
+    found = client.get(changelist, {"q": first.email})
+    assert found.status_code == 200 and found.context["cl"].result_count == 1
+    entry = WaitlistEntry.objects.get(patient=first)
+    page = client.get(reverse("admin:psico_scheduling_waitlistentry_change", args=[entry.pk]))
+    assert page.status_code == 200
+    assert "held" in page.content.decode().lower()
+    assert client.post(reverse("admin:psico_scheduling_waitlistentry_add")).status_code == 403

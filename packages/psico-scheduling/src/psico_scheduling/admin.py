@@ -13,7 +13,14 @@ from psico_core.admin import ReadOnlyModelAdmin
 from psico_core.service_forms import check_through_service
 
 from . import selectors, services
-from .models import Appointment, AppointmentEvent, BlockedDate, WeeklyAvailability
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    BlockedDate,
+    WaitlistEntry,
+    WaitlistOffer,
+    WeeklyAvailability,
+)
 
 PEOPLE_SEARCH = ("email", "first_name", "last_name")
 
@@ -324,3 +331,45 @@ class AppointmentEventAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "created_at"
     fields = EVENT_ADMIN_FIELDS
     readonly_fields = EVENT_ADMIN_FIELDS
+
+
+# -- waiting list --------------------------------------------------------------------------
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    fields = ["start", "end", "expires_at", "status", "freed_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyModelAdmin):
+    """The waiting lists, read only: patients join and leave them through the API, and the
+    outbox relay makes the offers."""
+
+    list_display = ["patient", "psychologist", "date_from", "date_to", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["patient", "psychologist"]
+    search_fields = (*_search("patient"), *_search("psychologist"))
+    date_hierarchy = "created_at"
+    fields = [
+        "patient",
+        "psychologist",
+        "date_from",
+        "date_to",
+        "times",
+        "status",
+        "created_at",
+        "ended_at",
+    ]
+    readonly_fields = fields
+    inlines = [WaitlistOfferInline]
