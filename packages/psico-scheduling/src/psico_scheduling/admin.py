@@ -338,7 +338,7 @@ class AppointmentEventAdmin(ReadOnlyModelAdmin):
 
 class WaitlistOfferInline(admin.TabularInline):
     model = WaitlistOffer
-    fields = ["start", "end", "expires_at", "status", "freed_by", "created_at"]
+    fields = ("start", "end", "expires_at", "status", "freed_by", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -361,7 +361,7 @@ class WaitlistEntryAdmin(ReadOnlyModelAdmin):
     list_select_related = ["patient", "psychologist"]
     search_fields = (*_search("patient"), *_search("psychologist"))
     date_hierarchy = "created_at"
-    fields = [
+    fields = (
         "patient",
         "psychologist",
         "date_from",
@@ -370,6 +370,6 @@ class WaitlistEntryAdmin(ReadOnlyModelAdmin):
         "status",
         "created_at",
         "ended_at",
-    ]
+    )
     readonly_fields = fields
     inlines = [WaitlistOfferInline]
