@@ -25,7 +25,7 @@ from psico_scheduling.tasks import relay_appointment_events
 from psico_scheduling.testing.dates import next_weekday
 from psico_scheduling.testing.factories import weekly_schedule_for
 
-from .conftest import APPOINTMENTS, AVAILABLE_SLOTS
+from .conftest import APPOINTMENTS, AVAILABLE_SLOTS, SEARCH
 
 WAITLIST = "/api/appointments/waitlist/"
 HELD = "This time is being held for a patient on the waiting list; please choose another time."
@@ -131,6 +131,26 @@ def test_available_slots_hide_the_held_time_from_others_only(
     assert "10:00" in starts(api_client_for(first))
     assert "10:00" not in starts(api_client_for(PatientFactory()))
     assert "10:00" not in starts(api_client_for(None))
+
+    def found(client):
+        results = client.get(SEARCH, {"date": next_monday.isoformat()}).json()["results"]
+        [mine] = [item for item in results if item["id"] == professional.pk]
+        return [slot["start_time"] for slot in mine["available_slots"]]
+
+    assert "10:00" in found(api_client_for(first))
+    assert "10:00" not in found(api_client_for(None))
+
+
+@pytest.mark.django_db
+def test_the_holder_may_move_an_appointment_into_the_held_time(
+    freed, professional, next_monday, book
+):
+    _appointment, free = freed
+    first, _second = free()
+    theirs = book(first, professional, next_monday, "15:00")
+    services.appointment_update(appointment=theirs, by=first, start_time=dt.time(10))
+    assert WaitlistOffer.objects.get().status == WaitlistOfferStatus.BOOKED
+    assert WaitlistEntry.objects.get(patient=first).status == WaitlistStatus.BOOKED
 
 
 @pytest.mark.django_db

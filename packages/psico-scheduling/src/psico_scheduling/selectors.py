@@ -426,12 +426,14 @@ def waitlist_holds_overlapping(
 
 
 def waitlist_line_for(
-    *, psychologist_id: int, day: dt.date, start: dt.datetime, now: dt.datetime
+    *, psychologist_id: int, day: dt.date, start: dt.datetime, freed_by_id: int, now: dt.datetime
 ) -> QuerySet:
     """The active entries of a professional whose dates contain ``day``, first in line
-    first, without those that already had the time starting at ``start`` offered or hold
-    another time now."""
-    offered_before = WaitlistOffer.objects.filter(psychologist_id=psychologist_id, start=start)
+    first, without those that hold another time now or already had this time (``start``,
+    freed by the appointment ``freed_by_id``) offered: it goes down the line once."""
+    offered_before = WaitlistOffer.objects.filter(
+        psychologist_id=psychologist_id, start=start, freed_by_id=freed_by_id
+    )
     holding = WaitlistOffer.objects.filter(status=WaitlistOfferStatus.HELD, expires_at__gt=now)
     return (
         WaitlistEntry.objects.filter(

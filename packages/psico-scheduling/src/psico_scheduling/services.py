@@ -904,7 +904,8 @@ def waitlist_offer_freed_time(
     Nothing happens unless the time is still a free, bookable slot (not past, not blocked,
     within the rules) that is not held already. The first active entry by creation time
     whose dates and times contain the slot, whose patient is free then and has no other live
-    hold, and who did not give the time up, gets a :class:`WaitlistOffer` until
+    hold, who did not give the time up and was not offered it already (for this freeing),
+    gets a :class:`WaitlistOffer` until
     ``WAITLIST_HOLD_MINUTES`` from now (not past the slot's start) and a ``waitlist.offered``
     event in the outbox.
     """
@@ -939,7 +940,11 @@ def _waitlist_offer_next(
     ).exists():
         return None
     for entry in selectors.waitlist_line_for(
-        psychologist_id=psychologist_id, day=day, start=slot.start, now=now
+        psychologist_id=psychologist_id,
+        day=day,
+        start=slot.start,
+        freed_by_id=freed_by.pk,
+        now=now,
     ).exclude(patient_id=freed_by.patient_id):
         if not _waitlist_times_contain(entry.times, slot.start_time, slot.end_time):
             continue
