@@ -105,6 +105,21 @@ def test_only_the_holder_books_the_held_time(freed, next_monday, post_booking):
 
 
 @pytest.mark.django_db
+def test_the_buffer_around_a_held_time_is_kept(freed, professional, next_monday, settings):
+    _appointment, free = freed
+    free()
+    settings.PSICO_SCHEDULING = {"BUFFER_MINUTES": 15, "SLOT_STEP_MINUTES": 30}
+    with pytest.raises(services.ValidationError) as refused:
+        services.appointment_book(
+            patient=PatientFactory(),
+            psychologist=professional,
+            date=next_monday,
+            start_time=dt.time(11),
+        )
+    assert refused.value.error_list[0].message == services.HELD_FOR_WAITLIST
+
+
+@pytest.mark.django_db
 def test_a_reschedule_into_the_held_time_is_refused_to_others(
     freed, professional, next_monday, book
 ):

@@ -322,9 +322,13 @@ def _check_booking(
         b_start < end and start < b_end for b_start, b_end in calendar.busy_intervals(policy.buffer)
     ):
         raise ValidationError(PROFESSIONAL_BUSY)
+    # A held time counts as booked, buffers included: the holder must still be able to book.
     if (
         selectors.waitlist_holds_overlapping(
-            psychologist_id=calendar.psychologist_id, start=start, end=end, now=now
+            psychologist_id=calendar.psychologist_id,
+            start=start - policy.buffer,
+            end=end + policy.buffer,
+            now=now,
         )
         .exclude(entry__patient=patient)
         .exists()
