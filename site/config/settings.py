@@ -276,6 +276,14 @@ TASKS = {
     }
 }
 
+# --- Scheduling ---------------------------------------------------------------------------
+
+# The package's defaults hold; the waiting list's hold is the clinic's to tune. The package's
+# system check refuses anything but whole minutes from 1 to a week.
+PSICO_SCHEDULING = {
+    "WAITLIST_HOLD_MINUTES": env.int("WAITLIST_HOLD_MINUTES", default=30),
+}
+
 # --- Notifications ------------------------------------------------------------------------
 
 # Appointment emails (psico-notifications), sent by the worker. FRONTEND_URL makes the email
@@ -393,7 +401,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # An appointment's modality and a professional's default modality share one choice set.
-    "ENUM_NAME_OVERRIDES": {"SessionModalityEnum": "psico_accounts.models.SessionModality"},
+    "ENUM_NAME_OVERRIDES": {
+        "SessionModalityEnum": "psico_accounts.models.SessionModality",
+        # The appointment status keeps its name beside the waiting list's.
+        "StatusEnum": "psico_scheduling.choices.AppointmentStatus",
+        "WaitlistStatusEnum": "psico_scheduling.choices.WaitlistStatus",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------

@@ -195,6 +195,18 @@ def password_change_body(world: World, actor: str) -> dict[str, Any]:
     return {"old_password": TEST_PASSWORD, "new_password": "Una-clave-nueva-2024"}
 
 
+def patients_waitlist_entry(world: World):
+    """The patient's entry on the professional's waiting list (made on first use)."""
+    from psico_scheduling.services import waitlist_entry_create
+
+    return waitlist_entry_create(
+        patient=world.users["patient"],
+        psychologist=world.users["professional"],
+        date_from=world.slot_date,
+        date_to=world.slot_date,
+    )
+
+
 def booking_body(world: World, actor: str) -> dict[str, Any]:
     body = {
         "psychologist": world.users["professional"].pk,
@@ -477,6 +489,31 @@ MATRIX: list[Case] = [
         PARTICIPANTS_AND_ADMIN,
         path=own_series,
         body=lambda world, actor: {"reason": "Cambio de horario"},
+    ),
+    # --- scheduling: the waiting list (a patient's own; the front desk books by phone) ------
+    Case("get", "api/appointments/waitlist/", only(200, "patient", "other_patient")),
+    Case(
+        "post",
+        "api/appointments/waitlist/",
+        only(201, "patient", "other_patient"),
+        body=lambda world, actor: {
+            "psychologist": world.users["professional"].pk,
+            "date_from": world.slot_date.isoformat(),
+            "date_to": world.slot_date.isoformat(),
+            "times": [{"start": "08:00", "end": "12:00"}],
+        },
+    ),
+    Case(
+        "get",
+        "api/appointments/waitlist/<pk>/",
+        only(200, "patient", other_patient=404),
+        path=lambda w: {"pk": patients_waitlist_entry(w).pk},
+    ),
+    Case(
+        "delete",
+        "api/appointments/waitlist/<pk>/",
+        only(204, "patient", other_patient=404),
+        path=lambda w: {"pk": patients_waitlist_entry(w).pk},
     ),
     # --- chat --------------------------------------------------------------------------------
     Case(

@@ -50,6 +50,7 @@ SETTINGS_ENV = (
     "FRONTEND_APPOINTMENT_PATH",
     "REMINDER_OFFSETS_MINUTES",
     "WEBHOOK_ALLOWED_NETWORKS",
+    "WAITLIST_HOLD_MINUTES",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -336,6 +337,12 @@ def test_reminder_offsets_from_environment(load_settings):
     assert settings["PSICO_NOTIFICATIONS"]["REMINDER_OFFSETS_MINUTES"] == [2880, 60, 15]
     settings = load_settings(DEBUG="1", REMINDER_OFFSETS_MINUTES="")
     assert settings["PSICO_NOTIFICATIONS"]["REMINDER_OFFSETS_MINUTES"] == []
+
+
+def test_the_waiting_list_hold_from_environment(load_settings):
+    assert load_settings(DEBUG="1")["PSICO_SCHEDULING"] == {"WAITLIST_HOLD_MINUTES": 30}
+    settings = load_settings(DEBUG="1", WAITLIST_HOLD_MINUTES="45")
+    assert settings["PSICO_SCHEDULING"]["WAITLIST_HOLD_MINUTES"] == 45
 
 
 @pytest.mark.parametrize("offsets", ["1440,2h", "-120", "1.5", "١٤٤٠"])

@@ -477,3 +477,39 @@ async def test_pushes_resume_once_the_layer_is_back(notifications, appointment, 
     )
 
     assert (await next_frame(professional_live))["event"] == "appointment.cancelled"
+
+
+# waitlist.offered ------------------------------------------------------------------------
+
+
+async def test_a_waiting_list_offer_is_pushed_to_its_patient_only(
+    notifications, patient, professional, weekly_schedule, next_monday, book
+):
+    from psico_scheduling.models import WaitlistOffer
+    from psico_scheduling.tasks import relay_appointment_events
+
+    booked = await database_sync_to_async(book)(patient, professional, next_monday, "10:00")
+    waiting = await database_sync_to_async(PatientFactory)()
+    entry = await database_sync_to_async(scheduling.waitlist_entry_create)(
+        patient=waiting, psychologist=professional, date_from=next_monday, date_to=next_monday
+    )
+    waiting_live = await notifications(user=waiting)
+    professional_live = await notifications(user=professional)
+    await database_sync_to_async(scheduling.appointment_cancel)(
+        appointment=booked, by=patient, reason="Viaje"
+    )
+    await database_sync_to_async(relay_appointment_events.call)()
+
+    offer = await database_sync_to_async(WaitlistOffer.objects.get)()
+    assert await next_frame(waiting_live) == {
+        "type": "waitlist.offered",
+        "waitlist_entry": entry.pk,
+        "psychologist": professional.pk,
+        "start": booked.start.astimezone(dt.UTC).isoformat(),
+        "end": booked.end.astimezone(dt.UTC).isoformat(),
+        "expires_at": offer.expires_at.astimezone(dt.UTC).isoformat(),
+    }
+    # The professional hears of the cancellation, not of the offer: the pong that answers a
+    # later ping comes right after (the offer's push was sent before the relay returned).
+    assert (await next_frame(professional_live))["event"] == "appointment.cancelled"
+    await assert_alive(professional_live)

@@ -19,5 +19,6 @@ SPECTACULAR_SETTINGS = {
         "WeekdayEnum": "psico_scheduling.models.Weekday",
         # An appointment's modality and a profile's default one are the same choice set.
         "SessionModalityEnum": "psico_accounts.models.SessionModality",
+        "WaitlistStatusEnum": "psico_scheduling.models.WaitlistStatus",
     },
 }

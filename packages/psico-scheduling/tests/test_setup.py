@@ -27,6 +27,9 @@ def test_defaults_pass(settings):
         ({"EVENT_RELAY_RETRY_DELAYS_SECONDS": ()}, "psico_scheduling.E007"),
         ({"EVENT_RELAY_RETRY_DELAYS_SECONDS": (30, -1)}, "psico_scheduling.E007"),
         ({"EVENT_RELAY_RETRY_DELAYS_SECONDS": 30}, "psico_scheduling.E007"),
+        ({"WAITLIST_HOLD_MINUTES": 0}, "psico_scheduling.E008"),
+        ({"WAITLIST_HOLD_MINUTES": "30"}, "psico_scheduling.E008"),
+        ({"WAITLIST_HOLD_MINUTES": 7 * 24 * 60 + 1}, "psico_scheduling.E008"),
     ],
 )
 def test_bad_settings_are_reported(settings, value, expected):

@@ -9,10 +9,14 @@ class PsicoChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from psico_scheduling.signals import appointment_changed
+        from psico_scheduling.signals import appointment_changed, appointment_event_recorded
 
         from . import checks  # noqa: F401  (registers the settings check)
-        from .live import appointment_changed_push
+        from .live import appointment_changed_push, waitlist_offered_push
 
         # appointment.updated frames on ws/notifications/ (scheduling cannot import the chat).
         appointment_changed.connect(appointment_changed_push, dispatch_uid="psico_chat.live")
+        # waitlist.offered frames, from the outbox (an offer is made by the relay).
+        appointment_event_recorded.connect(
+            waitlist_offered_push, dispatch_uid="psico_chat.live.waitlist"
+        )

@@ -1,6 +1,6 @@
 """Per-user live events: ``ws/notifications/``, one socket per signed-in client.
 
-A front end keeps this socket open to show badges without polling. It carries two frames,
+A front end keeps this socket open to show badges without polling. It carries these frames,
 each with absolute values (never a delta), so a lost frame is mended by the next one and a
 client that reconnects re-reads the REST API (the database is the source of truth):
 
@@ -10,6 +10,9 @@ client that reconnects re-reads the REST API (the database is the source of trut
 - ``{"type": "appointment.updated", "appointment": id, "status": ..., "event": ...}``: one of
   the user's appointments was booked, confirmed, cancelled, rescheduled, completed or marked
   no-show (``event`` is the name of :mod:`psico_scheduling.signals`).
+- ``{"type": "waitlist.offered", "waitlist_entry": id, "psychologist": id, "start": ...,
+  "end": ..., "expires_at": ...}``: a freed time is held for the user from a professional's
+  waiting list (times ISO 8601, UTC), sent once the outbox relay that made the offer commits.
 
 Pushes are best effort: a channel layer that fails is logged and never fails the chat
 message, the read receipt or the appointment change that caused the push.
@@ -24,7 +27,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from psico_scheduling.choices import AppointmentEventName
 
 from .broadcasting import group_send_retried
 from .selectors import chat_unread_counts
@@ -63,7 +68,7 @@ async def user_events_send_async(*, user_ids, frame: dict[str, Any]) -> bool:
             logger.warning(
                 "Could not push %s of appointment %s to user %s; clients re-read on reconnect.",
                 frame["type"],
-                frame["appointment"],
+                frame.get("appointment", frame.get("waitlist_entry")),
                 user_id,
                 exc_info=True,
             )
@@ -184,6 +189,31 @@ def appointment_changed_push(sender, *, appointment, event: str, **kwargs) -> No
         )
     except Exception:
         logger.warning("Could not push %s of appointment %s.", event, appointment.pk, exc_info=True)
+
+
+def waitlist_offered_push(sender, *, event, **kwargs) -> None:
+    """Receiver of :data:`psico_scheduling.signals.appointment_event_recorded` (connected in
+    ``PsicoChatConfig.ready``): ``waitlist.offered`` to the patient a time is held for, once
+    the relay's transaction commits (a rolled-back offer pushes nothing). Never raises."""
+    if event.name != AppointmentEventName.WAITLIST_OFFERED:
+        return
+    payload = event.payload
+    frame = {
+        "type": "waitlist.offered",
+        "waitlist_entry": payload.get("waitlist_entry_id"),
+        "psychologist": payload.get("psychologist_id"),
+        "start": payload.get("start"),
+        "end": payload.get("end"),
+        "expires_at": payload.get("expires_at"),
+    }
+
+    def push() -> None:
+        try:
+            async_to_sync(user_events_send_async)(user_ids=[payload["patient_id"]], frame=frame)
+        except Exception:
+            logger.warning("Could not push the waiting list offer %s.", event.pk, exc_info=True)
+
+    transaction.on_commit(push)
 
 
 # The socket ------------------------------------------------------------------------------

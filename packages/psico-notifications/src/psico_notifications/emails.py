@@ -127,13 +127,46 @@ def _texts(kind: str, event: AppointmentEvent, zone, recipient=None) -> dict[str
     }
 
 
+def waitlist_offer_email(*, event: AppointmentEvent, recipient) -> EmailMultiAlternatives:
+    """The ``waitlist.offered`` email to the waiting patient: which time is held for them and
+    until when. It links to the front end's home (the freed appointment is someone else's)
+    and carries no invitation: nothing is booked yet."""
+    professional = event.appointment.psychologist
+    zone = professional_time_zone(professional)
+    with translation.override(recipient_language(recipient)):
+        when = _when(dt.datetime.fromisoformat(event.payload["start"]), zone)
+        until = _when(dt.datetime.fromisoformat(event.payload["expires_at"]), zone)
+        texts = {
+            "subject": _("A time is held for you: %(when)s") % {"when": when},
+            "paragraphs": [
+                _("A time you were waiting for with %(professional)s is free: %(when)s.")
+                % {"professional": _name(professional), "when": when},
+                _(
+                    "It is held for you until %(until)s. Book it before then; after that it is"
+                    " offered to the next patient on the waiting list."
+                )
+                % {"until": until},
+            ],
+            "action": _("Book the appointment"),
+        }
+        return _message(texts=texts, recipient=recipient, url=frontend_home_url())
+
+
+def frontend_home_url() -> str | None:
+    """The front end's address, or None without ``FRONTEND_URL``."""
+    base = notifications_settings.FRONTEND_URL
+    return base.rstrip("/") + "/" if base else None
+
+
 def appointment_email(*, kind: str, event: AppointmentEvent, recipient) -> EmailMultiAlternatives:
     """The email of ``kind`` about ``event`` for ``recipient``, ready to send."""
+    if kind == EmailKind.WAITLIST_OFFERED:
+        return waitlist_offer_email(event=event, recipient=recipient)
     appointment = event.appointment
     zone = professional_time_zone(appointment.psychologist)
     with translation.override(recipient_language(recipient)):
         texts = _texts(kind, event, zone, recipient)
-        message = _message(texts=texts, recipient=recipient, appointment_id=appointment.pk)
+        message = _message(texts=texts, recipient=recipient, url=appointment_url(appointment.pk))
         if texts["method"]:
             summary = _("Appointment: %(patient)s with %(professional)s") % {
                 "patient": _name(appointment.patient),
@@ -183,10 +216,10 @@ def reminder_email(*, appointment: Appointment, recipient) -> EmailMultiAlternat
             "paragraphs": paragraphs,
             "action": _("See the appointment"),
         }
-        return _message(texts=texts, recipient=recipient, appointment_id=appointment.pk)
+        return _message(texts=texts, recipient=recipient, url=appointment_url(appointment.pk))
 
 
-def _message(*, texts: dict[str, Any], recipient, appointment_id: int) -> EmailMultiAlternatives:
+def _message(*, texts: dict[str, Any], recipient, url: str | None) -> EmailMultiAlternatives:
     """The text and HTML email of ``texts`` (subject, paragraphs, action) to ``recipient``, in
     the active language."""
     site_name = accounts_settings.SITE_NAME
@@ -194,7 +227,7 @@ def _message(*, texts: dict[str, Any], recipient, appointment_id: int) -> EmailM
         **texts,
         "site_name": site_name,
         "recipient_name": recipient.get_short_name() or recipient.email,
-        "url": appointment_url(appointment_id),
+        "url": url,
     }
     message = EmailMultiAlternatives(
         subject=f"{site_name}: {texts['subject']}",

@@ -48,6 +48,7 @@ class EmailKind(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmation (to the patient)")
     CANCELLED = "cancelled", _("Cancellation")
     RESCHEDULED = "rescheduled", _("New time")
+    WAITLIST_OFFERED = "waitlist_offered", _("Time held from the waiting list (to the patient)")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -14,6 +14,7 @@ KIND_OF_EVENT = {
     AppointmentEventName.CONFIRMED: EmailKind.CONFIRMED,
     AppointmentEventName.CANCELLED: EmailKind.CANCELLED,
     AppointmentEventName.RESCHEDULED: EmailKind.RESCHEDULED,
+    AppointmentEventName.WAITLIST_OFFERED: EmailKind.WAITLIST_OFFERED,
 }
 
 
@@ -21,7 +22,10 @@ def recipients_of(event: AppointmentEvent) -> list[int]:
     """Ids of the people an event is emailed to: the professional for a booking (and the
     patient too when someone else, the clinic's front desk, booked for them), the patient
     for a confirmation, the other party for a cancellation or a new time (both when a clinic
-    admin made the change). Completed and no-show are recorded, not emailed."""
+    admin made the change), the waiting patient a time held for them. Completed and no-show
+    are recorded, not emailed."""
+    if event.name == AppointmentEventName.WAITLIST_OFFERED:
+        return [event.payload["patient_id"]]
     appointment = event.appointment
     patient, professional = appointment.patient_id, appointment.psychologist_id
     if event.name == AppointmentEventName.BOOKED:

@@ -348,9 +348,24 @@ def webhook_payload(event: AppointmentEvent) -> dict[str, Any]:
 
     ``data`` names people by id only and carries no clinical or contact data: no names,
     emails, phones, reasons for the appointment or for a cancellation. Times are ISO 8601 with
-    their offset (UTC)."""
+    their offset (UTC). A ``waitlist.offered`` event's ``data`` is the held time instead."""
     appointment = event.appointment
     recorded = event.payload or {}
+    if event.name == AppointmentEventName.WAITLIST_OFFERED:
+        return {
+            "type": event.name,
+            "timestamp": event.created_at.astimezone(dt.UTC).isoformat(),
+            "data": {
+                "offer_id": recorded.get("offer_id"),
+                "waitlist_entry_id": recorded.get("waitlist_entry_id"),
+                "patient_id": recorded.get("patient_id"),
+                "psychologist_id": appointment.psychologist_id,
+                "start": recorded.get("start"),
+                "end": recorded.get("end"),
+                "expires_at": recorded.get("expires_at"),
+                "freed_by_appointment_id": appointment.pk,
+            },
+        }
     data: dict[str, Any] = {
         "appointment_id": appointment.pk,
         "status": appointment.status,

@@ -19,6 +19,8 @@ from .models import (
     AppointmentSeries,
     BlockedDate,
     SeriesDate,
+    WaitlistEntry,
+    WaitlistOffer,
     WeeklyAvailability,
 )
 
@@ -387,3 +389,45 @@ class AppointmentSeriesAdmin(ReadOnlyModelAdmin):
     fields = SERIES_ADMIN_FIELDS
     readonly_fields = SERIES_ADMIN_FIELDS
     inlines = [SeriesDateInline]
+
+
+# -- waiting list --------------------------------------------------------------------------
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    fields = ("start", "end", "expires_at", "status", "freed_by", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyModelAdmin):
+    """The waiting lists, read only: patients join and leave them through the API, and the
+    outbox relay makes the offers."""
+
+    list_display = ["patient", "psychologist", "date_from", "date_to", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["patient", "psychologist"]
+    search_fields = (*_search("patient"), *_search("psychologist"))
+    date_hierarchy = "created_at"
+    fields = (
+        "patient",
+        "psychologist",
+        "date_from",
+        "date_to",
+        "times",
+        "status",
+        "created_at",
+        "ended_at",
+    )
+    readonly_fields = fields
+    inlines = [WaitlistOfferInline]

@@ -10,3 +10,9 @@ class PsicoSchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the settings check)
+        from .receivers import on_appointment_event_offer_waitlist
+        from .signals import appointment_event_recorded
+
+        appointment_event_recorded.connect(
+            on_appointment_event_offer_waitlist, dispatch_uid="psico_scheduling.waitlist"
+        )

@@ -82,4 +82,13 @@ def check_settings(app_configs, **kwargs):
                 id="psico_scheduling.E004",
             )
         )
+    hold = scheduling_settings.WAITLIST_HOLD_MINUTES
+    if not _is_int(hold) or not 0 < hold <= 7 * 24 * 60:
+        errors.append(
+            Error(
+                "PSICO_SCHEDULING['WAITLIST_HOLD_MINUTES'] must be a whole number of minutes"
+                f" between 1 and 10080 (a week), not {hold!r}.",
+                id="psico_scheduling.E008",
+            )
+        )
     return errors

@@ -23,6 +23,8 @@ class AppointmentEventName(models.TextChoices):
     RESCHEDULED = "appointment.rescheduled", _("Rescheduled")
     COMPLETED = "appointment.completed", _("Completed")
     NO_SHOW = "appointment.no_show", _("No show")
+    # Not a change of the appointment: the time it freed is offered to the waiting list.
+    WAITLIST_OFFERED = "waitlist.offered", _("Offered to the waiting list")
 
 
 class PaymentStatus(models.TextChoices):
@@ -47,3 +49,21 @@ class SeriesDateStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     SKIPPED = "skipped", _("Skipped")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class WaitlistStatus(models.TextChoices):
+    """Where a patient's place on a professional's waiting list stands."""
+
+    ACTIVE = "active", _("Waiting")
+    BOOKED = "booked", _("Booked")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class WaitlistOfferStatus(models.TextChoices):
+    """A freed time held for one waiting patient."""
+
+    HELD = "held", _("Held")
+    BOOKED = "booked", _("Booked")
+    EXPIRED = "expired", _("Expired")
+    RELEASED = "released", _("Released")

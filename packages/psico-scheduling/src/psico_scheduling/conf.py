@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds before the relay runs again after a receiver raised on an event, by the event's
     # count of failed relays (the last delay repeats: an event is never given up).
     "EVENT_RELAY_RETRY_DELAYS_SECONDS": (30, 120, 600, 3600),
+    # Minutes a time freed by a cancellation or a move is held for the first patient of the
+    # waiting list before it is offered to the next one.
+    "WAITLIST_HOLD_MINUTES": 30,
 }
 
 scheduling_settings = AppSettings("PSICO_SCHEDULING", DEFAULTS)

@@ -24,6 +24,12 @@ class SchedulingDateField(serializers.DateField):
         kwargs["validators"] = [*kwargs.get("validators", ()), validate_date_in_window]
         super().__init__(**kwargs)
 
+    def to_internal_value(self, value):
+        # Django's date parser reads any Unicode digit: "٢٠٣٠-01-01" would be 2030-01-01.
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
 
 @extend_schema_field({"type": "string", "pattern": HOUR_MINUTE_PATTERN, "example": "09:00"})
 class HourMinuteField(serializers.TimeField):

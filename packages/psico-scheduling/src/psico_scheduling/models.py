@@ -13,6 +13,8 @@ from .choices import (
     PaymentStatus,
     SeriesDateStatus,
     SeriesFrequency,
+    WaitlistOfferStatus,
+    WaitlistStatus,
 )
 from .validators import validate_date_in_window, validate_meeting_url, validate_whole_minutes
 
@@ -28,6 +30,10 @@ __all__ = [
     "SeriesDateStatus",
     "SeriesFrequency",
     "SessionModality",
+    "WaitlistEntry",
+    "WaitlistOffer",
+    "WaitlistOfferStatus",
+    "WaitlistStatus",
     "WeeklyAvailability",
     "Weekday",
 ]
@@ -441,3 +447,116 @@ class SeriesDate(models.Model):
             return ""
         text = gettext(self.reason_message)
         return text % self.reason_params if self.reason_params else text
+
+
+# -- waiting list ---------------------------------------------------------------------------
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a time with a professional: any free time between ``date_from``
+    and ``date_to`` (the professional's local dates), optionally only within ``times``, a list
+    of ``{"start": "HH:MM", "end": "HH:MM"}`` local ranges. First come, first offered."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="waitlist_entries",
+        verbose_name=_("patient"),
+    )
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="waitlist_entries_as_psychologist",
+        verbose_name=_("psychologist"),
+    )
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    times = models.JSONField(_("times of day"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=WaitlistStatus.choices,
+        default=WaitlistStatus.ACTIVE,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        indexes = [
+            # The offer's query: a professional's active entries, first in line first.
+            models.Index(
+                fields=["psychologist", "created_at", "id"],
+                condition=Q(status=WaitlistStatus.ACTIVE),
+                name="psico_scheduling_waitlist_line",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_from__lte=models.F("date_to")),
+                name="psico_scheduling_waitlist_from_before_to",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "psychologist"],
+                condition=Q(status=WaitlistStatus.ACTIVE),
+                name="psico_scheduling_one_active_waitlist_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} · {self.psychologist} · {self.date_from}–{self.date_to}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time held for the patient of ``entry`` until ``expires_at``: while it is
+    ``held`` and unexpired only that patient may book it."""
+
+    entry = models.ForeignKey(
+        WaitlistEntry, on_delete=models.CASCADE, related_name="offers", verbose_name=_("entry")
+    )
+    # The entry's professional, kept here so that one held time per start is a constraint.
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("psychologist"),
+    )
+    # The appointment whose cancellation or move freed the time; its outbox carries the event.
+    freed_by = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="waitlist_offers",
+        verbose_name=_("freed by"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    expires_at = models.DateTimeField(_("held until"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=WaitlistOfferStatus.choices,
+        default=WaitlistOfferStatus.HELD,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("waiting list offer")
+        verbose_name_plural = _("waiting list offers")
+        indexes = [models.Index(fields=["psychologist", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="psico_scheduling_waitlist_offer_start_before_end",
+            ),
+            models.UniqueConstraint(
+                fields=["psychologist", "start"],
+                condition=Q(status=WaitlistOfferStatus.HELD),
+                name="psico_scheduling_one_hold_per_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.start:%Y-%m-%d %H:%M} · {self.status}"

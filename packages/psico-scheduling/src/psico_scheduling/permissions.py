@@ -41,3 +41,9 @@ class IsProfessionalOrClinicAdmin(roles.IsProfessional):
         return super().has_permission(request, view) or bool(
             user and user.is_authenticated and user.is_clinic_admin
         )
+
+
+class IsWaitingPatient(roles.IsPatient):
+    """A waiting list is a patient's own: the front desk books a freed time by phone instead."""
+
+    message = _("Only patients can use a waiting list.")

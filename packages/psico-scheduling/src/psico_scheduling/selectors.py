@@ -20,6 +20,10 @@ from .models import (
     BlockedDate,
     PaymentStatus,
     SeriesDate,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOfferStatus,
+    WaitlistStatus,
     WeeklyAvailability,
 )
 from .slots import BookingPolicy, ProfessionalCalendar, Slot, day_bounds_utc, get_zone
@@ -74,6 +78,8 @@ def professional_calendar(
     start_date: dt.date,
     end_date: dt.date,
     exclude_appointment_id: int | None = None,
+    hide_holds: bool = False,
+    viewer=None,
 ) -> ProfessionalCalendar:
     """Rules, blocked dates and active appointments of one professional for a date range.
 
@@ -81,6 +87,9 @@ def professional_calendar(
     (joined with the user and profile), then — only when there are rules — the blocked dates
     and the appointments. Raises ``User.DoesNotExist`` when ``psychologist`` is not a bookable
     professional.
+
+    With ``hide_holds`` the times the waiting list holds for anyone but ``viewer`` count as
+    taken, read in the same query as the appointments: what a slot list shows the viewer.
     """
     pk = getattr(psychologist, "pk", psychologist)
     rules = list(
@@ -108,7 +117,12 @@ def professional_calendar(
     ).order_by()
     window_start, window_end = day_bounds_utc(start_date, end_date, [zone])
     appointments = _active_appointment_spans(
-        Q(psychologist_id=pk), window_start, window_end, exclude_appointment_id
+        Q(psychologist_id=pk),
+        window_start,
+        window_end,
+        exclude_appointment_id,
+        hide_holds=hide_holds,
+        viewer=viewer,
     )
     return ProfessionalCalendar.build(
         psychologist_id=pk,
@@ -120,8 +134,12 @@ def professional_calendar(
     )
 
 
-def _active_appointment_spans(condition: Q, window_start, window_end, exclude_id=None):
-    """(psychologist_id, start, end) of active appointments that could touch the window."""
+def _active_appointment_spans(
+    condition: Q, window_start, window_end, exclude_id=None, *, hide_holds=False, viewer=None
+):
+    """(psychologist_id, start, end) of active appointments that could touch the window;
+    with ``hide_holds``, and in the same query, of the waiting list's live holds for anyone
+    but ``viewer``."""
     # Widen by the buffer so a neighbour's buffer is seen even when it starts outside.
     margin = BookingPolicy.from_settings().buffer
     queryset = Appointment.objects.active().filter(
@@ -129,7 +147,20 @@ def _active_appointment_spans(condition: Q, window_start, window_end, exclude_id
     )
     if exclude_id is not None:
         queryset = queryset.exclude(pk=exclude_id)
-    return queryset.order_by().values_list("psychologist_id", "start", "end")
+    spans = queryset.order_by().values_list("psychologist_id", "start", "end")
+    if not hide_holds:
+        return spans
+    holds = WaitlistOffer.objects.filter(
+        condition,
+        status=WaitlistOfferStatus.HELD,
+        expires_at__gt=timezone.now(),
+        start__lt=window_end + margin,
+        end__gt=window_start - margin,
+    )
+    viewer_pk = getattr(viewer, "pk", None)
+    if viewer_pk is not None:
+        holds = holds.exclude(entry__patient_id=viewer_pk)
+    return spans.union(holds.order_by().values_list("psychologist_id", "start", "end"), all=True)
 
 
 def available_slots_between(
@@ -180,13 +211,15 @@ def professionals_with_free_slots(
     specialization: str | None = None,
     city: str | None = None,
     now: dt.datetime | None = None,
+    viewer=None,
 ) -> list[tuple[Any, list[Slot]]]:
     """Public professionals with at least one free slot on ``date``, each with its slots.
 
     A constant number of queries whatever the number of professionals: the candidates (with
     profile and specializations), then the rules, blocked dates and appointments of all of
     them at once; slots are computed in Python with a linear sweep per professional.
-    ``specialization`` is an id or a slug; ``city`` matches case-insensitively.
+    ``specialization`` is an id or a slug; ``city`` matches case-insensitively. Times the
+    waiting list holds for someone other than ``viewer`` are not offered.
     """
     candidates = (
         bookable_professionals()
@@ -217,7 +250,7 @@ def professionals_with_free_slots(
     window_start, window_end = day_bounds_utc(date, date, list(zones))
     spans_by_pk: dict[int, list] = defaultdict(list)
     for pk, start, end in _active_appointment_spans(
-        Q(psychologist_id__in=pks), window_start, window_end
+        Q(psychologist_id__in=pks), window_start, window_end, hide_holds=True, viewer=viewer
     ):
         spans_by_pk[pk].append((start, end))
 
@@ -394,5 +427,61 @@ def appointment_series_visible_to(*, user) -> QuerySet:
             ),
             Prefetch("dates", queryset=SeriesDate.objects.order_by("date")),
         )
+        .order_by("-created_at", "-pk")
+    )
+
+
+# -- waiting list ---------------------------------------------------------------------------
+
+
+def waitlist_holds_overlapping(
+    *, psychologist_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> QuerySet:
+    """Live holds (held, not expired at ``now``) of a professional touching ``[start, end)``."""
+    return WaitlistOffer.objects.filter(
+        psychologist_id=psychologist_id,
+        status=WaitlistOfferStatus.HELD,
+        expires_at__gt=now,
+        start__lt=end,
+        end__gt=start,
+    )
+
+
+def waitlist_line_for(
+    *, psychologist_id: int, day: dt.date, start: dt.datetime, freed_by_id: int, now: dt.datetime
+) -> QuerySet:
+    """The active entries of a professional whose dates contain ``day``, first in line
+    first, without those that hold another time now or already had this time (``start``,
+    freed by the appointment ``freed_by_id``) offered: it goes down the line once."""
+    offered_before = WaitlistOffer.objects.filter(
+        psychologist_id=psychologist_id, start=start, freed_by_id=freed_by_id
+    )
+    holding = WaitlistOffer.objects.filter(status=WaitlistOfferStatus.HELD, expires_at__gt=now)
+    return (
+        WaitlistEntry.objects.filter(
+            psychologist_id=psychologist_id,
+            status=WaitlistStatus.ACTIVE,
+            date_from__lte=day,
+            date_to__gte=day,
+        )
+        .exclude(pk__in=offered_before.values("entry_id"))
+        .exclude(pk__in=holding.values("entry_id"))
+        .order_by("created_at", "pk")
+    )
+
+
+def waitlist_entries_of(*, patient) -> QuerySet:
+    """A patient's waiting list entries, newest first, with the professional and the live
+    hold (``live_offers``, a list of at most one) loaded: three queries in all. Withdrawn
+    entries are gone for the patient (a DELETE is a DELETE); booked and expired ones stay as
+    their history."""
+    live = WaitlistOffer.objects.filter(
+        status=WaitlistOfferStatus.HELD, expires_at__gt=timezone.now()
+    ).order_by("start")
+    return (
+        WaitlistEntry.objects.filter(patient=patient)
+        .exclude(status=WaitlistStatus.WITHDRAWN)
+        .select_related("psychologist__professional_profile")
+        .prefetch_related(Prefetch("offers", queryset=live, to_attr="live_offers"))
         .order_by("-created_at", "-pk")
     )

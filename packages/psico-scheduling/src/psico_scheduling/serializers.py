@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -24,11 +25,14 @@ from .models import (
     SeriesDateStatus,
     SeriesFrequency,
     SessionModality,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOfferStatus,
     Weekday,
     WeeklyAvailability,
 )
 from .selectors import professional_time_zone
-from .services import SERIES_MAX_APPOINTMENTS
+from .services import SERIES_MAX_APPOINTMENTS, WAITLIST_TIMES_MAX
 
 # -- weekly availability -------------------------------------------------------------------
 
@@ -582,3 +586,103 @@ class AppointmentSeriesSerializer(serializers.ModelSerializer):
     )
     def get_pending_dates(self, series) -> list[str]:
         return [date.date.isoformat() for date in self._dates(series, SeriesDateStatus.PENDING)]
+
+
+# -- waiting list --------------------------------------------------------------------------
+
+
+class WaitlistTimeRangeSerializer(InputSerializer):
+    """A range of local times of day, ``HH:MM`` to ``HH:MM``."""
+
+    start = HourMinuteField()
+    end = HourMinuteField()
+
+
+class WaitlistEntryCreateSerializer(InputSerializer):
+    """Join a professional's waiting list for a window of local dates (and times of day)."""
+
+    psychologist = DatabaseIdField()
+    date_from = SchedulingDateField(help_text=_("First local date (the professional's)."))
+    date_to = SchedulingDateField(help_text=_("Last local date; at most MAX_DAYS_AHEAD ahead."))
+    times = serializers.ListField(
+        child=WaitlistTimeRangeSerializer(),
+        required=False,
+        max_length=WAITLIST_TIMES_MAX,
+        help_text=_("Only times within one of these local ranges; none: any time of day."),
+    )
+
+
+class WaitlistOfferSerializer(serializers.ModelSerializer):
+    """The time held for the patient: only they can book it until ``expires_at``."""
+
+    appointment_date = serializers.SerializerMethodField()
+    start_time = serializers.SerializerMethodField()
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WaitlistOffer
+        fields = ["appointment_date", "start_time", "start", "end", "expires_at"]
+        read_only_fields = fields
+
+    def _local(self, moment):
+        return moment.astimezone(professional_time_zone(self.context["psychologist"]))
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_appointment_date(self, offer) -> str:
+        return self._local(offer.start).date().isoformat()
+
+    @extend_schema_field(HourMinuteField)
+    def get_start_time(self, offer) -> str:
+        return _HOUR_MINUTE.to_representation(self._local(offer.start).time())
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, offer) -> str:
+        return self._local(offer.start).isoformat()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, offer) -> str:
+        return self._local(offer.end).isoformat()
+
+
+class WaitlistTimeRangeReadSerializer(serializers.Serializer):
+    start = serializers.CharField(read_only=True)
+    end = serializers.CharField(read_only=True)
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    """A patient's place on a professional's waiting list, with the time held for them."""
+
+    psychologist = AppointmentParticipantSerializer(read_only=True)
+    times = WaitlistTimeRangeReadSerializer(many=True, read_only=True)
+    offer = serializers.SerializerMethodField(
+        help_text=_("The time held for you now (book it before expires_at); null otherwise.")
+    )
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "psychologist",
+            "date_from",
+            "date_to",
+            "times",
+            "status",
+            "created_at",
+            "ended_at",
+            "offer",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(WaitlistOfferSerializer(allow_null=True))
+    def get_offer(self, entry) -> dict | None:
+        offers = getattr(entry, "live_offers", None)
+        if offers is None:
+            offers = list(
+                entry.offers.filter(
+                    status=WaitlistOfferStatus.HELD, expires_at__gt=timezone.now()
+                ).order_by("start")
+            )
+        if not offers:
+            return None
+        return WaitlistOfferSerializer(offers[0], context={"psychologist": entry.psychologist}).data

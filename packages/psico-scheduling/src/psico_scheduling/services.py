@@ -28,6 +28,10 @@ from .models import (
     SeriesDateStatus,
     SeriesFrequency,
     SessionModality,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOfferStatus,
+    WaitlistStatus,
     WeeklyAvailability,
 )
 from .signals import (
@@ -37,6 +41,7 @@ from .signals import (
     APPOINTMENT_CONFIRMED,
     APPOINTMENT_NO_SHOW,
     APPOINTMENT_RESCHEDULED,
+    WAITLIST_OFFERED,
     appointment_changed_announce,
 )
 from .slots import BookingPolicy, local_time_exists, local_to_utc
@@ -64,6 +69,9 @@ NOT_ACCEPTING_NEW_PATIENTS = _(
     "This professional is not taking new patients; only their current patients can book."
 )
 NOT_PUBLIC = _("This professional is booked through the clinic; please contact the front desk.")
+HELD_FOR_WAITLIST = _(
+    "This time is being held for a patient on the waiting list; please choose another time."
+)
 
 # Lifecycle refusals.
 NOT_PENDING = _("Only a pending appointment can be confirmed.")
@@ -319,6 +327,18 @@ def _check_booking(
         b_start < end and start < b_end for b_start, b_end in calendar.busy_intervals(policy.buffer)
     ):
         raise ValidationError(PROFESSIONAL_BUSY)
+    # A held time counts as booked, buffers included: the holder must still be able to book.
+    if (
+        selectors.waitlist_holds_overlapping(
+            psychologist_id=calendar.psychologist_id,
+            start=start - policy.buffer,
+            end=end + policy.buffer,
+            now=now,
+        )
+        .exclude(entry__patient=patient)
+        .exists()
+    ):
+        raise ValidationError(HELD_FOR_WAITLIST)
     patient_overlaps = Appointment.objects.active().filter(
         patient=patient, start__lt=end, end__gt=start
     )
@@ -430,6 +450,7 @@ def appointment_book(
             **appointment_details_at_booking(psychologist_id=psychologist_id),
         )
         _save_guarded(appointment)
+        _waitlist_hold_claim(appointment)
         _record(appointment, event=APPOINTMENT_BOOKED, by=by)
     return appointment
 
@@ -617,6 +638,7 @@ def appointment_update(
             update_fields.append("reason")
         _save_guarded(appointment, update_fields=update_fields)
         if rescheduled:
+            _waitlist_hold_claim(appointment)
             _record(
                 appointment,
                 event=APPOINTMENT_RESCHEDULED,
@@ -1016,3 +1038,320 @@ def appointment_series_cancel(
             ]
         )
     return series
+
+
+# -- waiting list --------------------------------------------------------------------------
+
+ONLY_PATIENTS_WAIT = _("Only patients can join a waiting list.")
+WAITLIST_WINDOW_INVERTED = _("The last day must be on or after the first day.")
+WAITLIST_WINDOW_PAST = _("The last day has already passed.")
+WAITLIST_WINDOW_TOO_FAR = _("The waiting list covers at most the next %(days)s days.")
+WAITLIST_TIMES_INVERTED = _("Each time range must end after it starts.")
+WAITLIST_TIMES_DUPLICATED = _("Each time range may be given only once.")
+WAITLIST_TIMES_TOO_MANY = _("Give at most %(limit)s time ranges.")
+ALREADY_WAITING = _(
+    "You are already on this professional's waiting list; withdraw that entry to change it."
+)
+WAITLIST_ENTRY_ENDED = _("This waiting list entry has already ended.")
+WAITLIST_TIMES_MAX = 8
+
+
+def _waitlist_times_clean(times) -> list[dict[str, str]]:
+    """``[(start, end), ...]`` local times → the stored ``[{"start": "HH:MM", "end": "HH:MM"}]``,
+    sorted; inverted, repeated or too many ranges are refused."""
+    times = list(times or ())
+    if len(times) > WAITLIST_TIMES_MAX:
+        too_many = ValidationError(WAITLIST_TIMES_TOO_MANY, params={"limit": WAITLIST_TIMES_MAX})
+        raise ValidationError({"times": too_many})
+    if any(start >= end for start, end in times):
+        raise ValidationError({"times": WAITLIST_TIMES_INVERTED})
+    if len(set(times)) != len(times):
+        raise ValidationError({"times": WAITLIST_TIMES_DUPLICATED})
+    return [{"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"} for start, end in sorted(times)]
+
+
+def _waitlist_times_contain(times: list[dict[str, str]], start: dt.time, end: dt.time) -> bool:
+    if not times:
+        return True
+    wanted_start, wanted_end = f"{start:%H:%M}", f"{end:%H:%M}"
+    return any(r["start"] <= wanted_start and wanted_end <= r["end"] for r in times)
+
+
+def waitlist_entry_create(
+    *,
+    patient,
+    psychologist,
+    date_from: dt.date,
+    date_to: dt.date,
+    times=(),
+) -> WaitlistEntry:
+    """Puts ``patient`` on ``psychologist``'s waiting list for any time that frees up between
+    the local dates ``date_from`` and ``date_to``, within one of ``times`` (pairs of local
+    ``dt.time``; none: any time of day).
+
+    The window must not be past nor reach beyond ``MAX_DAYS_AHEAD``; a patient has one active
+    entry per professional; the professional must be one the patient may book. The entry's
+    place in line is its creation time.
+    """
+    if not getattr(patient, "is_patient", False):
+        raise PermissionDenied(ONLY_PATIENTS_WAIT)
+    for field, value in (("date_from", date_from), ("date_to", date_to)):
+        try:
+            validate_date_in_window(value)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.error_list}) from None
+    if date_to < date_from:
+        raise ValidationError({"date_to": WAITLIST_WINDOW_INVERTED})
+    stored_times = _waitlist_times_clean(times)
+    psychologist_id = getattr(psychologist, "pk", psychologist)
+    try:
+        professional = selectors.professional_get(psychologist_id=psychologist_id)
+    except get_user_model().DoesNotExist:
+        raise ValidationError({"psychologist": NOT_A_PROFESSIONAL}) from None
+    zone = selectors.professional_time_zone(professional)
+    today = timezone.now().astimezone(zone).date()
+    if date_to < today:
+        raise ValidationError({"date_to": WAITLIST_WINDOW_PAST})
+    policy = BookingPolicy.from_settings()
+    if date_to > policy.last_bookable_day(timezone.now(), zone):
+        raise ValidationError(
+            {
+                "date_to": ValidationError(
+                    WAITLIST_WINDOW_TOO_FAR, params={"days": policy.max_days_ahead}
+                )
+            }
+        )
+    with transaction.atomic():
+        _lock_users(patient.pk, psychologist_id)
+        _require_may_take(patient=patient, psychologist_id=psychologist_id, by=patient)
+        if WaitlistEntry.objects.filter(
+            patient=patient, psychologist_id=psychologist_id, status=WaitlistStatus.ACTIVE
+        ).exists():
+            raise ValidationError(ALREADY_WAITING)
+        return WaitlistEntry.objects.create(
+            patient=patient,
+            psychologist_id=psychologist_id,
+            date_from=max(date_from, today),
+            date_to=date_to,
+            times=stored_times,
+        )
+
+
+def waitlist_entry_withdraw(*, entry: WaitlistEntry) -> WaitlistEntry:
+    """The patient leaves the waiting list. A time held for them is released at once and
+    offered to the next in line."""
+    with transaction.atomic():
+        # People first, then the entry and its offers: the booking's order, so the two queue.
+        _lock_users(entry.patient_id, entry.psychologist_id)
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status != WaitlistStatus.ACTIVE:
+            raise ValidationError(WAITLIST_ENTRY_ENDED)
+        now = timezone.now()
+        entry.status = WaitlistStatus.WITHDRAWN
+        entry.ended_at = now
+        entry.save(update_fields=["status", "ended_at"])
+        released = list(
+            WaitlistOffer.objects.select_for_update()
+            .filter(entry=entry, status=WaitlistOfferStatus.HELD)
+            .select_related("freed_by")
+        )
+        WaitlistOffer.objects.filter(pk__in=[offer.pk for offer in released]).update(
+            status=WaitlistOfferStatus.RELEASED
+        )
+        for offer in released:
+            if offer.expires_at > now:
+                _waitlist_offer_next(
+                    psychologist_id=offer.psychologist_id,
+                    start=offer.start,
+                    freed_by=offer.freed_by,
+                )
+    return entry
+
+
+def _waitlist_hold_claim(appointment: Appointment) -> None:
+    """The patient booked a time held for them: the hold and their entry end as booked."""
+    offers = WaitlistOffer.objects.filter(
+        psychologist_id=appointment.psychologist_id,
+        entry__patient_id=appointment.patient_id,
+        status=WaitlistOfferStatus.HELD,
+        start__lt=appointment.end,
+        end__gt=appointment.start,
+    )
+    entry_ids = list(offers.values_list("entry_id", flat=True))
+    if not entry_ids:
+        return
+    offers.update(status=WaitlistOfferStatus.BOOKED)
+    WaitlistEntry.objects.filter(pk__in=entry_ids, status=WaitlistStatus.ACTIVE).update(
+        status=WaitlistStatus.BOOKED, ended_at=timezone.now()
+    )
+
+
+def waitlist_entries_end_passed(*, psychologist_id: int | None = None) -> int:
+    """Active entries whose last day has passed (in their professional's time zone) end as
+    expired; returns how many. For one professional, or all with ``psychologist_id=None``."""
+    entries = WaitlistEntry.objects.filter(status=WaitlistStatus.ACTIVE)
+    if psychologist_id is not None:
+        entries = entries.filter(psychologist_id=psychologist_id)
+    # Every zone is at most a day from UTC: only entries ending around today need a zone.
+    now = timezone.now()
+    candidates = entries.filter(date_to__lt=now.date() + dt.timedelta(days=1)).select_related(
+        "psychologist__professional_profile"
+    )
+    passed = [
+        entry.pk
+        for entry in candidates
+        if entry.date_to
+        < now.astimezone(selectors.professional_time_zone(entry.psychologist)).date()
+    ]
+    return WaitlistEntry.objects.filter(pk__in=passed).update(
+        status=WaitlistStatus.EXPIRED, ended_at=now
+    )
+
+
+def waitlist_offer_freed_time(
+    *, appointment: Appointment, start: dt.datetime
+) -> WaitlistOffer | None:
+    """The time starting at ``start`` of ``appointment``'s professional was freed (the
+    appointment was cancelled or moved away): hold it for the first in line who wants it.
+
+    Called by the outbox relay for ``appointment.cancelled`` and ``appointment.rescheduled``.
+    Nothing happens unless the time is still a free, bookable slot (not past, not blocked,
+    within the rules) that is not held already. The first active entry by creation time
+    whose dates and times contain the slot, whose patient is free then and has no other live
+    hold, who did not give the time up and was not offered it already (for this freeing),
+    gets a :class:`WaitlistOffer` until
+    ``WAITLIST_HOLD_MINUTES`` from now (not past the slot's start) and a ``waitlist.offered``
+    event in the outbox.
+    """
+    with transaction.atomic():
+        _lock_users(appointment.psychologist_id)
+        return _waitlist_offer_next(
+            psychologist_id=appointment.psychologist_id, start=start, freed_by=appointment
+        )
+
+
+def _waitlist_offer_next(
+    *, psychologist_id: int, start: dt.datetime, freed_by: Appointment
+) -> WaitlistOffer | None:
+    now = timezone.now()
+    if start <= now:
+        return None
+    waitlist_entries_end_passed(psychologist_id=psychologist_id)
+    try:
+        professional = selectors.professional_get(psychologist_id=psychologist_id)
+    except get_user_model().DoesNotExist:
+        return None
+    day = start.astimezone(selectors.professional_time_zone(professional)).date()
+    calendar = selectors.professional_calendar(
+        psychologist=psychologist_id, start_date=day, end_date=day
+    )
+    slots = selectors.calendar_slots(calendar, start_date=day, end_date=day, now=now)[day]
+    slot = next((slot for slot in slots if slot.start == start), None)
+    if slot is None or slot.local_end.date() != day:
+        return None
+    if selectors.waitlist_holds_overlapping(
+        psychologist_id=psychologist_id, start=slot.start, end=slot.end, now=now
+    ).exists():
+        return None
+    for entry in selectors.waitlist_line_for(
+        psychologist_id=psychologist_id,
+        day=day,
+        start=slot.start,
+        freed_by_id=freed_by.pk,
+        now=now,
+    ).exclude(patient_id=freed_by.patient_id):
+        if not _waitlist_times_contain(entry.times, slot.start_time, slot.end_time):
+            continue
+        if (
+            Appointment.objects.active()
+            .filter(patient_id=entry.patient_id, start__lt=slot.end, end__gt=slot.start)
+            .exists()
+        ):
+            continue
+        hold = dt.timedelta(minutes=scheduling_settings.WAITLIST_HOLD_MINUTES)
+        offer = WaitlistOffer.objects.create(
+            entry=entry,
+            psychologist_id=psychologist_id,
+            freed_by=freed_by,
+            start=slot.start,
+            end=slot.end,
+            expires_at=min(now + hold, slot.start),
+        )
+        _record_waitlist_offered(offer, patient_id=entry.patient_id)
+        _waitlist_expiry_plan(offer)
+        return offer
+    return None
+
+
+def _record_waitlist_offered(offer: WaitlistOffer, *, patient_id: int) -> AppointmentEvent:
+    """The ``waitlist.offered`` outbox row, on the appointment that freed the time (its row
+    is locked first: the sequence counts its events)."""
+    from .tasks import relay_appointment_events_soon
+
+    appointment = Appointment.objects.select_for_update().get(pk=offer.freed_by_id)
+    record = AppointmentEvent.objects.create(
+        appointment=appointment,
+        name=WAITLIST_OFFERED,
+        sequence=AppointmentEvent.objects.filter(appointment=appointment).count(),
+        actor=None,
+        payload=_event_payload(
+            start=offer.start,
+            end=offer.end,
+            expires_at=offer.expires_at,
+            offer_id=offer.pk,
+            waitlist_entry_id=offer.entry_id,
+            patient_id=patient_id,
+            psychologist_id=offer.psychologist_id,
+        ),
+    )
+    transaction.on_commit(relay_appointment_events_soon)
+    return record
+
+
+def _waitlist_expiry_plan(offer: WaitlistOffer) -> None:
+    """Enqueue the offer's expiry at ``expires_at``. A backend that cannot defer (the
+    immediate one) would expire it at once: then ``waitlist_sweep`` expires it instead."""
+    from .tasks import expire_waitlist_offer
+
+    if not expire_waitlist_offer.get_backend().supports_defer:
+        return
+    expire_waitlist_offer.using(run_after=offer.expires_at).enqueue(offer_id=offer.pk)
+
+
+def waitlist_offer_expire(*, offer_id: int) -> WaitlistOffer | None:
+    """A hold whose time is up and was not booked expires, and the same slot is offered to
+    the next in line (never again to an entry that had it). Anything else (booked, released,
+    not yet due) is left alone. Returns the next offer, if any."""
+    found = WaitlistOffer.objects.filter(pk=offer_id).values_list("psychologist_id", flat=True)
+    psychologist_id = found.first()
+    if psychologist_id is None:
+        return None
+    with transaction.atomic():
+        # The professional's row first, then the offer: the booking's order, so the two queue.
+        _lock_users(psychologist_id)
+        offer = (
+            WaitlistOffer.objects.select_for_update(of=("self",))
+            .select_related("freed_by")
+            .get(pk=offer_id)
+        )
+        if offer.status != WaitlistOfferStatus.HELD or offer.expires_at > timezone.now():
+            return None
+        offer.status = WaitlistOfferStatus.EXPIRED
+        offer.save(update_fields=["status"])
+        return _waitlist_offer_next(
+            psychologist_id=offer.psychologist_id, start=offer.start, freed_by=offer.freed_by
+        )
+
+
+def waitlist_sweep() -> dict[str, int]:
+    """Expires every hold whose time is up (offering each slot to the next in line) and ends
+    every entry whose window has passed. For a periodic command; the deferred tasks do the
+    same one offer at a time."""
+    due = list(
+        WaitlistOffer.objects.filter(
+            status=WaitlistOfferStatus.HELD, expires_at__lte=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    offered = sum(waitlist_offer_expire(offer_id=pk) is not None for pk in due)
+    ended = waitlist_entries_end_passed()
+    return {"expired_offers": len(due), "new_offers": offered, "ended_entries": ended}

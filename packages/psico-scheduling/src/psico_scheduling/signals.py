@@ -36,6 +36,13 @@ change), at least once per change, with one keyword argument:
   (within ``CANCELLATION_WINDOW_HOURS``) and ``reason``; for a reschedule
   ``previous_start`` and ``previous_end``.
 
+The outbox also carries ``waitlist.offered`` (:data:`WAITLIST_OFFERED`, never sent as
+``appointment_changed``): a time the appointment's cancellation or move freed is held for a
+patient of the waiting list. Its ``actor`` is None and its ``payload`` holds ``start``,
+``end`` and ``expires_at`` (ISO 8601, UTC), ``offer_id``, ``waitlist_entry_id``,
+``patient_id`` (who the time is held for: not the appointment's patient) and
+``psychologist_id``.
+
 Its receivers run inside the worker's transaction that marks the event dispatched: one that
 enqueues a task on the database backend enqueues it atomically with that mark. A receiver
 that raises is logged and the others still run. A worker that dies before the commit leaves
@@ -67,6 +74,9 @@ APPOINTMENT_CANCELLED: str = AppointmentEventName.CANCELLED.value
 APPOINTMENT_RESCHEDULED: str = AppointmentEventName.RESCHEDULED.value
 APPOINTMENT_COMPLETED: str = AppointmentEventName.COMPLETED.value
 APPOINTMENT_NO_SHOW: str = AppointmentEventName.NO_SHOW.value
+# Outbox only (never sent as ``appointment_changed``): a time the appointment freed is held
+# for a patient of the waiting list.
+WAITLIST_OFFERED: str = AppointmentEventName.WAITLIST_OFFERED.value
 
 APPOINTMENT_EVENTS = (
     APPOINTMENT_BOOKED,

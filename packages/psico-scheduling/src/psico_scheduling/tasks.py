@@ -157,3 +157,13 @@ def series_booking_schedule(*, series_id: int) -> None:
     except Exception:
         # The dates stay pending: the book_series_dates command books them.
         logger.exception("Could not enqueue the booking of series %s.", series_id)
+
+
+@task
+def expire_waitlist_offer(*, offer_id: int) -> str:
+    """Run at a waiting list hold's ``expires_at``: a hold not booked by then expires and the
+    slot goes to the next in line (:func:`~psico_scheduling.services.waitlist_offer_expire`)."""
+    from .services import waitlist_offer_expire
+
+    next_offer = waitlist_offer_expire(offer_id=offer_id)
+    return "offered" if next_offer is not None else "done"

@@ -13,6 +13,7 @@ router.register("availability", views.AvailabilityViewSet, basename="availabilit
 router.register("blocked-dates", views.BlockedDateViewSet, basename="blocked-date")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("series", views.AppointmentSeriesViewSet, basename="appointment-series")
+router.register("waitlist", views.WaitlistViewSet, basename="waitlist")
 
 urlpatterns = [
     path("available-slots/", views.AvailableSlotsView.as_view(), name="available-slots"),

@@ -29,6 +29,7 @@ from .permissions import (
     IsPatientOrFrontDesk,
     IsProfessional,
     IsProfessionalOrClinicAdmin,
+    IsWaitingPatient,
 )
 from .serializers import (
     AppointmentCancelSerializer,
@@ -52,6 +53,8 @@ from .serializers import (
     BlockedDateSerializer,
     PsychologistSearchResultSerializer,
     SearchPsychologistsQuerySerializer,
+    WaitlistEntryCreateSerializer,
+    WaitlistEntrySerializer,
 )
 
 ONLY_ADMINS_CHOOSE_THE_PROFESSIONAL = _(
@@ -298,7 +301,11 @@ class AvailableSlotsView(GenericAPIView):
         date = query.validated_data["date"]
         try:
             calendar = selectors.professional_calendar(
-                psychologist=query.validated_data["psychologist"], start_date=date, end_date=date
+                psychologist=query.validated_data["psychologist"],
+                start_date=date,
+                end_date=date,
+                hide_holds=True,
+                viewer=request.user,
             )
         except get_user_model().DoesNotExist:
             raise Http404 from None
@@ -331,7 +338,7 @@ class SearchPsychologistsView(GenericAPIView):
     def get(self, request, *args, **kwargs):
         query = SearchPsychologistsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = selectors.professionals_with_free_slots(**query.validated_data)
+        found = selectors.professionals_with_free_slots(**query.validated_data, viewer=request.user)
         for user, slots in found:
             user.available_slots = slots
         page = self.paginate_queryset([user for user, _slots in found])
@@ -790,3 +797,118 @@ class AppointmentSeriesViewSet(
             from_date=serializer.validated_data.get("from_date"),
         )
         return self._respond(series)
+
+
+# -- waiting list --------------------------------------------------------------------------
+
+WAITLIST_ENTRY_EXAMPLE = OpenApiExample(
+    "Waiting, with a time held",
+    value={
+        "id": 5,
+        "psychologist": {"id": 7, "first_name": "Luis", "last_name": "Mamani"},
+        "date_from": "2030-05-20",
+        "date_to": "2030-06-10",
+        "times": [{"start": "08:00", "end": "12:00"}],
+        "status": "active",
+        "created_at": "2030-05-19T18:02:00-04:00",
+        "ended_at": None,
+        "offer": {
+            "appointment_date": "2030-05-27",
+            "start_time": "09:00",
+            "start": "2030-05-27T09:00:00-04:00",
+            "end": "2030-05-27T10:00:00-04:00",
+            "expires_at": "2030-05-20T10:45:00-04:00",
+        },
+    },
+    response_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="scheduling_waitlist_list",
+        summary="Your waiting list entries (patients)",
+        description=(
+            "Newest first, booked and expired ones included (withdrawn ones are gone)."
+            " `offer` is the time held for you now: book it"
+            " (as any appointment) before `expires_at`; after that it goes to the next in line."
+        ),
+        responses={200: WaitlistEntrySerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        operation_id="scheduling_waitlist_retrieve",
+        summary="One of your waiting list entries",
+        responses={200: WaitlistEntrySerializer},
+        examples=[WAITLIST_ENTRY_EXAMPLE],
+    ),
+    create=extend_schema(
+        operation_id="scheduling_waitlist_create",
+        summary="Join a professional's waiting list (patients)",
+        description=(
+            "When an appointment of the professional is cancelled or moved and the freed time"
+            " lies within `date_from`..`date_to` (local dates) and one of `times` (local"
+            " ranges; none: any time), the first patient in line (by the entry's creation)"
+            " who is free then gets it held for `WAITLIST_HOLD_MINUTES` (an email and a"
+            " `waitlist.offered` event); during the hold only they can book it. The window"
+            " must end today or later and at most `MAX_DAYS_AHEAD` days ahead; one active"
+            " entry per professional. The entry ends when its holder books or its window"
+            " passes."
+        ),
+        request=WaitlistEntryCreateSerializer,
+        responses={201: WaitlistEntrySerializer, 400: SERVICE_REFUSAL},
+        examples=[
+            OpenApiExample(
+                "Mornings, three weeks",
+                value={
+                    "psychologist": 7,
+                    "date_from": "2030-05-20",
+                    "date_to": "2030-06-10",
+                    "times": [{"start": "08:00", "end": "12:00"}],
+                },
+                request_only=True,
+            ),
+            WAITLIST_ENTRY_EXAMPLE,
+        ],
+    ),
+    destroy=extend_schema(
+        operation_id="scheduling_waitlist_destroy",
+        summary="Leave the waiting list",
+        description=(
+            "A time held for you is released and offered to the next in line; the entry is"
+            " then gone for you (404). A booked or expired entry answers 400."
+        ),
+        responses={204: None, 400: SERVICE_REFUSAL},
+    ),
+)
+class WaitlistViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = WaitlistEntrySerializer
+    permission_classes = [IsAuthenticated, IsWaitingPatient]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    lookup_value_converter = "psico_id"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.waitlist_entries_of(patient=None).none()
+        return selectors.waitlist_entries_of(patient=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = WaitlistEntryCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = services.waitlist_entry_create(
+            patient=request.user,
+            psychologist=data["psychologist"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            times=[(span["start"], span["end"]) for span in data.get("times", [])],
+        )
+        entry = self.get_queryset().get(pk=entry.pk)
+        return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.waitlist_entry_withdraw(entry=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
