@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import healthz
+from .views import asyncapi, healthz
 
 urlpatterns = [
+    # The sockets' AsyncAPI document (the REST API's is api/schema/).
+    path("api/asyncapi.yaml", asyncapi, name="asyncapi"),
     path("api/", include("psico_accounts.urls")),
     path("api/appointments/", include("psico_scheduling.urls")),
     path("api/chat/", include("psico_chat.urls")),
