@@ -68,7 +68,8 @@ INSTALLED_APPS = LOCAL_APPS + DJANGO_APPS + THIRD_PARTY_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, which also serves the reference web client at /app/ (WEB_CLIENT_ROOT).
+    "config.middleware.WhiteNoiseMiddleware",
     # CORS answers preflight requests itself, so it must run before anything that may reply.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -213,6 +214,12 @@ STORAGES = {
 # the admin work under uvicorn without collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# The reference web client (clients/web, `npm run build` in clients/) is served at /app/ from
+# this folder when it holds a build; /app/ answers 404 otherwise. /app/ serves its index.html.
+WEB_CLIENT_ROOT = Path(
+    env.str("WEB_CLIENT_ROOT", default=str(BASE_DIR.parent / "clients" / "web" / "dist"))
+)
+WHITENOISE_INDEX_FILE = True
 
 # --- Email --------------------------------------------------------------------------------
 

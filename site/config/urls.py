@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .views import asyncapi, healthz
@@ -23,6 +24,8 @@ urlpatterns = [
     # rather than redirect.
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),
+    # The reference web client is served at /app/ by WhiteNoise (config.middleware).
+    path("app", RedirectView.as_view(url="/app/", permanent=False)),
 ]
 
 handler404 = "config.views.not_found"
