@@ -17,8 +17,8 @@ class WhiteNoiseMiddleware(BaseWhiteNoiseMiddleware):
     def __init__(self, get_response=None, settings=django_settings) -> None:
         super().__init__(get_response, settings=settings)
         root = getattr(settings, "WEB_CLIENT_ROOT", None)
-        self.web_client = bool(root) and Path(root, "index.html").is_file()
-        if self.web_client:
+        self.web_client = root is not None and Path(root, "index.html").is_file()
+        if root is not None and self.web_client:
             self.add_files(str(root), prefix=WEB_CLIENT_PREFIX)
 
     def immutable_file_test(self, path: str, url: str) -> bool:
