@@ -42,14 +42,16 @@ export async function chatView(appointmentId: number): Promise<void> {
   let typingTimer: number | undefined;
   let lastTypingSent = 0;
 
-  const list = h("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": "Mensajes" });
+  const list = h("ol", {});
+  // Focusable, so the conversation can be scrolled with the keyboard.
+  const log = h("div", { class: "messages", role: "log", "aria-live": "polite", "aria-label": "Mensajes", tabindex: 0 }, list);
   const connection = h("p", { class: "connection", role: "status" }, "Conectando…");
   const typing = h("p", { class: "typing", "aria-live": "polite" }, "");
   const input = h("textarea", { name: "message", rows: 2, maxlength: 2000, required: true });
   const send = h("button", { type: "submit" }, "Enviar");
   const form = h("form", { class: "composer", "aria-label": "Escribir un mensaje" }, field("Mensaje", input), send);
   const other = h("p", { class: "subtitle" }, "");
-  render("Chat de la cita", other, connection, list, typing, form, h("p", {}, h("a", { href: "#/citas" }, "Volver a mis citas")));
+  render("Chat de la cita", other, connection, log, typing, form, h("p", {}, h("a", { href: "#/citas" }, "Volver a mis citas")));
 
   function item(message: Message | Pending, sending: boolean): HTMLLIElement {
     const mine = sending || (message as Message).sender.id === me!.id;
@@ -76,7 +78,7 @@ export async function chatView(appointmentId: number): Promise<void> {
       ...ordered.map((message) => item(message, false)),
       ...pending.map((message) => item(message, true)),
     );
-    list.scrollTop = list.scrollHeight;
+    log.scrollTop = log.scrollHeight;
   }
 
   function transmit(frame: ChatClientFrame): boolean {
@@ -203,7 +205,7 @@ export async function chatView(appointmentId: number): Promise<void> {
     return;
   }
   if (history.error || !history.data) {
-    list.replaceWith(status("No encontramos este chat.", "error"));
+    log.replaceWith(status("No encontramos este chat.", "error"));
     connection.remove();
     form.remove();
     return;
