@@ -192,6 +192,8 @@ LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 TIME_ZONE = env.str("TIME_ZONE", default="America/La_Paz")
 USE_I18N = True
+# The site's own messages (its error pages); the packages bring theirs.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and media files ---------------------------------------------------------------

@@ -60,3 +60,31 @@ def test_someone_elses_appointment_is_not_found_without_model_names(client, appo
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No encontrado."}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title"), [(None, "Página no encontrada"), ("en", "Page not found")]
+)
+def test_the_page_not_found_speaks_the_users_language(client, settings, language, title):
+    settings.DEBUG = False
+    headers = {"Accept-Language": language} if language else {}
+
+    response = client.get("/nothing-here/", headers=headers)
+
+    assert response.status_code == 404
+    assert f"<h1>{title}</h1>" in response.content.decode()
+    assert b"Not Found" not in response.content
+
+
+@pytest.mark.django_db
+def test_the_server_error_page_is_in_spanish_by_default(client, settings):
+    from django.views.defaults import server_error
+
+    settings.DEBUG = False
+    request = client.get("/healthz").wsgi_request
+
+    response = server_error(request)
+
+    assert response.status_code == 500
+    assert "<h1>Error del servidor</h1>" in response.content.decode()
