@@ -2,10 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import asyncapi, healthz
+from .views import WebClientRedirect, asyncapi, healthz
 
 urlpatterns = [
     # The sockets' AsyncAPI document (the REST API's is api/schema/).
@@ -25,7 +24,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),
     # The reference web client is served at /app/ by WhiteNoise (config.middleware).
-    path("app", RedirectView.as_view(url="/app/", permanent=False)),
+    path("app", WebClientRedirect.as_view()),
 ]
 
 handler404 = "config.views.not_found"

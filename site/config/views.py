@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.generic import RedirectView
 from psico_chat.health import channel_layer_ok
 from rest_framework.exceptions import NotFound
 
@@ -95,3 +96,11 @@ def asyncapi(request: HttpRequest) -> HttpResponse:
     """The AsyncAPI 3.0 document of the sockets (site/asyncapi.yaml), for anyone, as the
     OpenAPI schema is."""
     return HttpResponse(_asyncapi_document(), content_type="application/yaml; charset=utf-8")
+
+
+class WebClientRedirect(RedirectView):
+    """``/app`` → ``/app/``, where WhiteNoise serves the web client (config.middleware)."""
+
+    url = "/app/"
+    permanent = False
+    http_method_names = ["get", "head"]
