@@ -162,3 +162,30 @@ async def test_what_the_sockets_send_stays_within_the_documented_frames(appointm
     chat_sent = {frame["type"] for frame in patient_frames + professional_frames}
     assert chat_sent == documented_frames("chat")["send"]
     assert {frame["type"] for frame in live_frames} == documented_frames("notifications")["send"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"format": "x" * 20_000},
+        {"lang": " ".join(["palabra"] * 5_000)},
+        {"v": "٣"},
+        {"v": "9999-12-31"},
+        {"id": str(2**63)},
+        {"v": '{"a": {"b": {"c": [[[[]]]]}}}'},
+    ],
+)
+def test_hostile_query_strings_get_the_same_document(client, query):
+    response = client.get("/api/asyncapi.yaml", query)
+
+    assert response.status_code == 200
+    assert response.content == DOCUMENT.read_bytes()
+
+
+@pytest.mark.django_db
+def test_a_lone_surrogate_in_the_query_gets_the_same_document(client):
+    response = client.get("/api/asyncapi.yaml?v=%ED%A0%80")
+
+    assert response.status_code == 200
+    assert response.content == DOCUMENT.read_bytes()
