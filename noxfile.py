@@ -53,7 +53,8 @@ def demo(session: nox.Session) -> None:
     database = SITE / "db.sqlite3"
     if "--reset" in session.posargs and database.exists():
         database.unlink()
-    fresh = not database.exists()
+    # An empty file (any manage.py command with DEBUG=1 creates one) holds no demo data either.
+    fresh = not database.exists() or database.stat().st_size == 0
     env = {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}"}
     session.chdir(SITE)
     session.run("python", "manage.py", "migrate", "--noinput", env=env)
@@ -79,7 +80,7 @@ def demo(session: nox.Session) -> None:
     )
     session.log(f"Psico runs on http://127.0.0.1:{port}/api/docs/ (Ctrl+C stops it)")
     if web_client:
-        session.log(f"The web client: http://127.0.0.1:{port}/app/ (the demo accounts below)")
+        session.log(f"The web client: http://127.0.0.1:{port}/app/ (demo accounts: README.md)")
     else:
         session.log(
             "No web client at /app/: it needs Node.js 20.19+ and npm (then run this again)."
