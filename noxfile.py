@@ -7,13 +7,16 @@ to be installed beforehand but nox itself.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
+CLIENTS = ROOT / "clients"
 PACKAGES = (
     "psico-core",
     "psico-accounts",
@@ -50,7 +53,8 @@ def demo(session: nox.Session) -> None:
     database = SITE / "db.sqlite3"
     if "--reset" in session.posargs and database.exists():
         database.unlink()
-    fresh = not database.exists()
+    # An empty file (any manage.py command with DEBUG=1 creates one) holds no demo data either.
+    fresh = not database.exists() or database.stat().st_size == 0
     env = {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}"}
     session.chdir(SITE)
     session.run("python", "manage.py", "migrate", "--noinput", env=env)
@@ -66,6 +70,7 @@ def demo(session: nox.Session) -> None:
     else:
         session.log("Keeping the demo data of site/db.sqlite3 (-- --reset starts afresh).")
     port = os.environ.get("PORT", "8000")
+    web_client = build_web_client(session)
     # The Procfile's worker beside the server: it sends the emails (printed on this console)
     # that requests leave in the database. No reloader: it would outlive a terminated parent.
     worker = subprocess.Popen(
@@ -74,6 +79,12 @@ def demo(session: nox.Session) -> None:
         env={**os.environ, **env},
     )
     session.log(f"Psico runs on http://127.0.0.1:{port}/api/docs/ (Ctrl+C stops it)")
+    if web_client:
+        session.log(f"The web client: http://127.0.0.1:{port}/app/ (demo accounts: README.md)")
+    else:
+        session.log(
+            "No web client at /app/: it needs Node.js 20.19+ and npm (then run this again)."
+        )
     try:
         session.run(
             "uvicorn",
@@ -170,3 +181,59 @@ def build(session: nox.Session) -> None:
     for name in PACKAGES:
         session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT / "packages" / name))
     session.run("twine", "check", "--strict", *sorted(str(path) for path in dist.glob("psico_*")))
+
+
+# --- TypeScript clients (clients/: the typed API client and the reference web client) ------
+
+
+def npm_ci(session: nox.Session) -> None:
+    """``npm ci`` in clients/ (one lock file for both), with npm's cache inside the clone."""
+    session.run(
+        "npm",
+        "ci",
+        "--cache",
+        str(CLIENTS / ".npm-cache"),
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        external=True,
+    )
+
+
+def build_web_client(session: nox.Session) -> bool:
+    """Build clients/web into clients/web/dist (served at /app/) when npm is installed.
+
+    A failed build is reported and the demo goes on without the web client.
+    """
+    if shutil.which("npm") is None:
+        return False
+    session.chdir(CLIENTS)
+    try:
+        installed = CLIENTS / "node_modules" / ".package-lock.json"
+        lock = CLIENTS / "package-lock.json"
+        if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+            npm_ci(session)
+        session.run("npm", "run", "generate", external=True)
+        session.run("npm", "run", "build", external=True)
+    except CommandFailed:
+        session.warn("The web client did not build; the demo goes on without it.")
+        return False
+    finally:
+        session.chdir(SITE)
+    return True
+
+
+@nox.session(venv_backend="none")
+def clients(session: nox.Session) -> None:
+    """The TypeScript clients as CI checks them: npm ci, types generated from
+    site/openapi.yaml (openapi-typescript), tsc --noEmit (strict) of the typed client, its
+    usage module and the web client, site/asyncapi.yaml through the AsyncAPI parser, and the
+    web client's build (clients/web/dist, served at /app/). Needs Node.js 20.19+ and npm."""
+    if shutil.which("npm") is None:
+        session.error("npm is not installed: the clients need Node.js 20.19+ and npm.")
+    session.chdir(CLIENTS)
+    npm_ci(session)
+    session.run("npm", "run", "generate", external=True)
+    session.run("npm", "run", "typecheck", external=True)
+    session.run("npm", "run", "asyncapi", external=True)
+    session.run("npm", "run", "build", external=True)

@@ -97,6 +97,13 @@ def main() -> None:
         "hostile_target": PatientFactory(email="hostil-objetivo@e2e.psico.test"),
         "outage_patient": PatientFactory(email="corte-paciente@e2e.psico.test"),
         "outage_professional": ProfessionalFactory(email="corte-psicologa@e2e.psico.test"),
+        # test_web_client.py: the reference web client books and chats between these two.
+        "web_patient": PatientFactory(
+            email="web-paciente@e2e.psico.test", first_name="Sofía", last_name="Rojas"
+        ),
+        "web_professional": ProfessionalFactory(
+            email="web-psicologo@e2e.psico.test", first_name="Mateo", last_name="Quispenina"
+        ),
     }
     # Users the admin run may edit or delete without hurting anyone else's run.
     expendable = [
@@ -109,6 +116,7 @@ def main() -> None:
         "fuzz_professional",
         "hostile_professional",
         "outage_professional",
+        "web_professional",
     ):
         professional = accounts[key]
         professional.professional_profile.specializations.add(specialization)

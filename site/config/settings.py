@@ -5,6 +5,7 @@ Development needs none of them: ``DEBUG=1`` alone gives a working site on SQLite
 in-memory channel layer and emails printed to the console.
 """
 
+import re
 from pathlib import Path
 
 import django
@@ -68,7 +69,8 @@ INSTALLED_APPS = LOCAL_APPS + DJANGO_APPS + THIRD_PARTY_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, which also serves the reference web client at /app/ (WEB_CLIENT_ROOT).
+    "config.middleware.WhiteNoiseMiddleware",
     # CORS answers preflight requests itself, so it must run before anything that may reply.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,6 +192,8 @@ LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 TIME_ZONE = env.str("TIME_ZONE", default="America/La_Paz")
 USE_I18N = True
+# The site's own messages (its error pages); the packages bring theirs.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and media files ---------------------------------------------------------------
@@ -213,6 +217,12 @@ STORAGES = {
 # the admin work under uvicorn without collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# The reference web client (clients/web, `npm run build` in clients/) is served at /app/ from
+# this folder when it holds a build; /app/ answers 404 otherwise. /app/ serves its index.html.
+WEB_CLIENT_ROOT = Path(
+    env.str("WEB_CLIENT_ROOT", default=str(BASE_DIR.parent / "clients" / "web" / "dist"))
+)
+WHITENOISE_INDEX_FILE = True
 
 # --- Email --------------------------------------------------------------------------------
 
@@ -311,6 +321,23 @@ PSICO_NOTIFICATIONS = {
     ],
 }
 
+# --- Links into the front end ------------------------------------------------------------
+
+# The password reset email links here, {uid} and {token} filled in, e.g.
+# https://app.example.com/reset/{uid}/{token}; unset, the email carries the uid and the token
+# for the front end to use. (The booking email's link is FRONTEND_URL above.)
+_password_reset_url = env.str("PASSWORD_RESET_URL", default="") or None
+if _password_reset_url is not None and not (
+    _password_reset_url.startswith(("https://", "http://"))
+    and "{uid}" in _password_reset_url
+    and "{token}" in _password_reset_url
+):
+    raise ImproperlyConfigured(
+        "PASSWORD_RESET_URL must be an http(s) URL with {uid} and {token}, e.g."
+        " https://app.example.com/reset/{uid}/{token}."
+    )
+PSICO_ACCOUNTS = {"PASSWORD_RESET_URL": _password_reset_url}
+
 # --- CORS and CSRF ------------------------------------------------------------------------
 
 # The local front-end dev servers are allowed only in development: in production any program
@@ -322,6 +349,17 @@ CORS_ALLOWED_ORIGINS = env.list(
         ["http://localhost:3000", "http://localhost:5173", "http://localhost:8080"] if DEBUG else []
     ),
 )
+# Front ends whose origin varies, such as preview deployments: regular expressions matched
+# against the whole origin (re.match; anchor them with ^ and $), separated by spaces, e.g.
+# ^https://[a-z0-9-]+-clinic\.vercel\.app$. The chat sockets accept the same origins.
+CORS_ALLOWED_ORIGIN_REGEXES = env.str("CORS_ALLOWED_ORIGIN_REGEXES", default="").split()
+for _pattern in CORS_ALLOWED_ORIGIN_REGEXES:
+    try:
+        re.compile(_pattern)
+    except re.error as exc:
+        raise ImproperlyConfigured(
+            f"CORS_ALLOWED_ORIGIN_REGEXES: {_pattern!r} is not a regular expression ({exc})."
+        ) from exc
 CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=True)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import healthz
+from .views import WebClientRedirect, asyncapi, healthz
 
 urlpatterns = [
+    # The sockets' AsyncAPI document (the REST API's is api/schema/).
+    path("api/asyncapi.yaml", asyncapi, name="asyncapi"),
     path("api/", include("psico_accounts.urls")),
     path("api/appointments/", include("psico_scheduling.urls")),
     path("api/chat/", include("psico_chat.urls")),
@@ -21,6 +23,8 @@ urlpatterns = [
     # rather than redirect.
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),
+    # The reference web client is served at /app/ by WhiteNoise (config.middleware).
+    path("app", WebClientRedirect.as_view()),
 ]
 
 handler404 = "config.views.not_found"

@@ -3,14 +3,17 @@
 import asyncio
 import logging
 import secrets
+from functools import cache
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.generic import RedirectView
 from psico_chat.health import channel_layer_ok
 from rest_framework.exceptions import NotFound
 
@@ -81,3 +84,23 @@ def not_found(request: HttpRequest, exception: Exception):
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+@cache
+def _asyncapi_document() -> bytes:
+    return (settings.BASE_DIR / "asyncapi.yaml").read_bytes()
+
+
+@require_safe
+def asyncapi(request: HttpRequest) -> HttpResponse:
+    """The AsyncAPI 3.0 document of the sockets (site/asyncapi.yaml), for anyone, as the
+    OpenAPI schema is."""
+    return HttpResponse(_asyncapi_document(), content_type="application/yaml; charset=utf-8")
+
+
+class WebClientRedirect(RedirectView):
+    """``/app`` → ``/app/``, where WhiteNoise serves the web client (config.middleware)."""
+
+    url = "/app/"
+    permanent = False
+    http_method_names = ["get", "head"]

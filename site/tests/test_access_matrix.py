@@ -593,6 +593,9 @@ MATRIX: list[Case] = [
     Case("get", "api/redoc/", EVERYONE),
     Case("get", "healthz", EVERYONE),
     Case("get", "healthz/", EVERYONE),
+    # The sockets' AsyncAPI document, and /app (without the slash) sent to the web client.
+    Case("get", "api/asyncapi.yaml", EVERYONE),
+    Case("get", "app", statuses(302)),
 ]
 
 # Routes whose access is Django's own (the admin site, tested below as a whole) or that only

@@ -36,3 +36,26 @@ def test_simple_request_from_the_front_end_is_allowed(client):
     response = client.get("/healthz", headers={"Origin": VERCEL})
 
     assert response["Access-Control-Allow-Origin"] == VERCEL
+
+
+PREVIEWS = r"^https://[a-z0-9-]+-clinic\.vercel\.app$"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://pr-12-clinic.vercel.app", True),
+        ("https://clinic.vercel.app", False),
+        ("https://pr-12-clinic.vercel.app.evil.example", False),
+        ("http://pr-12-clinic.vercel.app", False),
+    ],
+)
+def test_preflight_from_an_origin_matching_a_pattern(client, settings, origin, allowed):
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [PREVIEWS]
+
+    response = client.options(
+        "/api/auth/login/",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+
+    assert (response.get("Access-Control-Allow-Origin") == origin) is allowed

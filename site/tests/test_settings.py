@@ -51,6 +51,9 @@ SETTINGS_ENV = (
     "REMINDER_OFFSETS_MINUTES",
     "WEBHOOK_ALLOWED_NETWORKS",
     "WAITLIST_HOLD_MINUTES",
+    "WEB_CLIENT_ROOT",
+    "PASSWORD_RESET_URL",
+    "CORS_ALLOWED_ORIGIN_REGEXES",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -363,3 +366,44 @@ def test_webhooks_reach_no_private_network_unless_named(load_settings):
         "10.0.0.0/8",
         "192.168.5.0/24",
     ]
+
+
+def test_front_end_links_and_origin_patterns_come_from_the_environment(load_settings):
+    default = load_settings(DEBUG="1")
+    settings = load_settings(
+        DEBUG="1",
+        PASSWORD_RESET_URL="https://app.example.com/reset/{uid}/{token}",
+        CORS_ALLOWED_ORIGIN_REGEXES=r"^https://[a-z0-9-]+-clinic\.vercel\.app$ ^https://x\.bo$",
+        WEB_CLIENT_ROOT="/srv/psico/web",
+    )
+
+    assert default["PSICO_ACCOUNTS"] == {"PASSWORD_RESET_URL": None}
+    assert default["CORS_ALLOWED_ORIGIN_REGEXES"] == []
+    assert default["WEB_CLIENT_ROOT"] == SITE_DIR.parent / "clients" / "web" / "dist"
+    assert settings["PSICO_ACCOUNTS"]["PASSWORD_RESET_URL"] == (
+        "https://app.example.com/reset/{uid}/{token}"
+    )
+    assert settings["CORS_ALLOWED_ORIGIN_REGEXES"] == [
+        r"^https://[a-z0-9-]+-clinic\.vercel\.app$",
+        r"^https://x\.bo$",
+    ]
+    assert str(settings["WEB_CLIENT_ROOT"]) == "/srv/psico/web"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.example.com/reset/",
+        "https://app.example.com/reset/{uid}",
+        "javascript:alert(1)//{uid}{token}",
+        "app.example.com/reset/{uid}/{token}",
+    ],
+)
+def test_a_password_reset_url_without_uid_and_token_is_refused(load_settings, url):
+    with pytest.raises(ImproperlyConfigured, match="PASSWORD_RESET_URL"):
+        load_settings(DEBUG="1", PASSWORD_RESET_URL=url)
+
+
+def test_an_origin_pattern_that_is_no_regular_expression_is_refused(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="CORS_ALLOWED_ORIGIN_REGEXES"):
+        load_settings(DEBUG="1", CORS_ALLOWED_ORIGIN_REGEXES="^https://(unclosed$")

@@ -49,3 +49,39 @@ async def test_chat_refuses_other_sites(patient_socket_path, origin):
     connected, _ = await communicator.connect(timeout=5)
 
     assert not connected
+
+
+PREVIEWS = r"^https://[a-z0-9-]+-clinic\.vercel\.app$"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://pr-12-clinic.vercel.app", True),
+        ("https://clinic.vercel.app", False),
+        ("https://pr-12-clinic.vercel.app.evil.example", False),
+    ],
+)
+async def test_chat_from_an_origin_matching_a_cors_pattern(
+    patient_socket_path, settings, origin, allowed
+):
+    from psico_chat.routing import chat_websocket_application
+    from psico_core.asgi import get_asgi_application, websocket_application
+
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [PREVIEWS]
+    # Built after the setting changed, as a server process builds it at start.
+    application = websocket_application(get_asgi_application(), chat_websocket_application())
+    communicator = WebsocketCommunicator(
+        application,
+        patient_socket_path,
+        headers=[(b"origin", origin.encode()), (b"host", b"testserver")],
+    )
+
+    connected, _ = await communicator.connect(timeout=5)
+
+    assert connected is allowed
+    if connected:
+        await communicator.send_json_to({"type": "chat.message", "message": "Hola"})
+        reply = await communicator.receive_json_from(timeout=5)
+        assert reply["message"] == "Hola"
+        await communicator.disconnect()

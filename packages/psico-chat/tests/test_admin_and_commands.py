@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 from psico_chat.models import ChatMessage
@@ -81,3 +83,22 @@ def test_populate_chat_runs_with_force_and_respects_the_count(patient, professio
     call_command("populate_chat", "--force", "--appointments", "1")
 
     assert ChatMessage.objects.values("appointment").distinct().count() == 1
+
+
+def test_populate_chat_fills_the_oldest_patient_and_professionals_chats_first(
+    patient, professional, settings
+):
+    from psico_accounts.testing.factories import PatientFactory, ProfessionalFactory
+
+    settings.DEBUG = True
+    # Others' appointment comes first in time; the demo pair's (the oldest accounts) later.
+    others = AppointmentFactory(patient=PatientFactory(), psychologist=ProfessionalFactory())
+    later = others.start + dt.timedelta(days=1)
+    demo_pair = AppointmentFactory(
+        patient=patient, psychologist=professional, start=later, end=later + dt.timedelta(hours=1)
+    )
+
+    call_command("populate_chat", "--appointments", "1")
+
+    filled = set(ChatMessage.objects.values_list("appointment_id", flat=True))
+    assert filled == {demo_pair.pk}

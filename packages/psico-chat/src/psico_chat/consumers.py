@@ -95,6 +95,16 @@ class ChatConsumer(LayerSocketConsumer):
 
     socket_label = "chat"
     layer_lost_event = "chat.layer_lost"
+    # The frames of this socket as site/asyncapi.yaml documents them (a test compares the
+    # two): the client's, each with the method that handles it, and the server's.
+    client_frames = {
+        "chat.message": "_on_message",
+        "typing": "_on_typing",
+        "read": "_on_read",
+        "history": "_on_history",
+        "resume": "_on_resume",
+    }
+    server_frames = frozenset({"chat.message", "typing", "read", "history", "resume", "error"})
 
     def _own_sources(self) -> list[Callable[[], Awaitable[dict[str, Any]]]]:
         # Timers of this socket (see _deliver_event) speak through this queue, so that their
@@ -148,18 +158,12 @@ class ChatConsumer(LayerSocketConsumer):
             await self._error("invalid_frame", _("The frame must be a JSON object."))
             return
         kind = content.get("type", "chat.message" if "message" in content else None)
-        handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
-            "chat.message": self._on_message,
-            "typing": self._on_typing,
-            "read": self._on_read,
-            "history": self._on_history,
-            "resume": self._on_resume,
-        }
-        handler = handlers.get(kind) if isinstance(kind, str) else None
-        if handler is None:
+        name = self.client_frames.get(kind) if isinstance(kind, str) else None
+        if name is None:
             await self._error("unknown_type", _("Unknown frame type."))
             return
-        if handler != self._on_message:
+        handler: Callable[[dict[str, Any]], Awaitable[None]] = getattr(self, name)
+        if kind != "chat.message":
             await self._messages_answered()
         await handler(content)
 

@@ -231,6 +231,9 @@ class NotificationsConsumer(LayerSocketConsumer):
 
     socket_label = "notifications"
     layer_lost_event = "live.layer_lost"
+    # The frames of this socket as site/asyncapi.yaml documents them (see ChatConsumer).
+    client_frames = {"ping": "_on_ping"}
+    server_frames = frozenset({"pong", "chat.unread", "appointment.updated", "error"})
 
     async def connect(self) -> None:
         user = await self._authenticated_user()
@@ -248,10 +251,15 @@ class NotificationsConsumer(LayerSocketConsumer):
         return MAX_CLIENT_FRAME_BYTES
 
     async def receive_json(self, content: Any, **kwargs) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+        kind = content.get("type") if isinstance(content, dict) else None
+        name = self.client_frames.get(kind) if isinstance(kind, str) else None
+        if name is None:
+            await self._error("unknown_type", _("Unknown frame type."))
             return
-        await self._error("unknown_type", _("Unknown frame type."))
+        await getattr(self, name)(content)
+
+    async def _on_ping(self, content: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
 
     # Channel layer events -----------------------------------------------------------------
 

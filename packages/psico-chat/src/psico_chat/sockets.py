@@ -60,6 +60,10 @@ class LayerSocketConsumer(AsyncJsonWebsocketConsumer):
 
     socket_label: ClassVar[str]
     layer_lost_event: ClassVar[str]
+    # Frame types: what a client may send, each with the name of its handler method, and
+    # what the server sends (documented in the host's AsyncAPI document).
+    client_frames: ClassVar[dict[str, str]]
+    server_frames: ClassVar[frozenset[str]]
 
     group_name: str | None = None
 

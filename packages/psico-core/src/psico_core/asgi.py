@@ -17,6 +17,8 @@ own ``get_asgi_application`` must be::
 
 from __future__ import annotations
 
+import re
+
 import django
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -66,17 +68,32 @@ DEBUG_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 def browser_origin_validator(application):
     """Channels' ``AllowedHostsOriginValidator``, extended to the front ends allowed by CORS.
 
-    A web front end served from another origin (``CORS_ALLOWED_ORIGINS``) would be refused if
-    only ``ALLOWED_HOSTS`` were checked. A handshake without ``Origin`` is still refused:
-    clients outside a browser send one of the site's own origins.
+    A web front end served from another origin (``CORS_ALLOWED_ORIGINS``, or one matching
+    ``CORS_ALLOWED_ORIGIN_REGEXES`` as django-cors-headers matches them: ``re.match`` on the
+    whole origin) would be refused if only ``ALLOWED_HOSTS`` were checked. A handshake
+    without ``Origin`` is still refused: clients outside a browser send one of the site's own
+    origins.
     """
     from channels.security.websocket import OriginValidator
+
+    class CorsOriginValidator(OriginValidator):
+        def __init__(self, application, allowed_origins, origin_regexes) -> None:
+            super().__init__(application, allowed_origins)
+            self.origin_regexes = [re.compile(pattern) for pattern in origin_regexes]
+
+        def valid_origin(self, parsed_origin) -> bool:
+            if parsed_origin is not None and any(
+                pattern.match(parsed_origin.geturl()) for pattern in self.origin_regexes
+            ):
+                return True
+            return super().valid_origin(parsed_origin)
 
     allowed_hosts = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not allowed_hosts:
         allowed_hosts = list(DEBUG_LOCAL_HOSTS)
     cors_origins = list(getattr(settings, "CORS_ALLOWED_ORIGINS", ()))
-    return OriginValidator(application, allowed_hosts + cors_origins)
+    origin_regexes = list(getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", ()))
+    return CorsOriginValidator(application, allowed_hosts + cors_origins, origin_regexes)
 
 
 def websocket_application(http_application, websocket_application):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -35,7 +36,11 @@ def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.Validation
 
 
 def exception_handler(exc, context):
-    """DRF's exception handler, answering a Django ``ValidationError`` with a 400."""
+    """DRF's exception handler, answering a Django ``ValidationError`` with a 400, and a
+    Django ``Http404`` with DRF's own translated "Not found." (Django's message, e.g. "No
+    Appointment matches the given query.", names a model and is never translated)."""
     if isinstance(exc, DjangoValidationError):
         exc = as_drf_validation_error(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Case, IntegerField, Subquery, Value, When
 from psico_accounts.models import UserType
 from psico_scheduling.models import Appointment
 
@@ -41,8 +43,23 @@ class Command(BaseCommand):
             raise CommandError(
                 "populate_chat writes demo data: it runs only with DEBUG or --force."
             )
-        candidates = Appointment.objects.select_related("patient", "psychologist").order_by(
-            "start", "pk"
+        # The oldest patient and the oldest professional (populate_db's demo accounts) first, so
+        # that their shared appointments have a conversation to open.
+        users = get_user_model().objects.order_by("pk").values("pk")
+        candidates = (
+            Appointment.objects.select_related("patient", "psychologist")
+            .annotate(
+                demo_pair=Case(
+                    When(
+                        patient_id=Subquery(users.filter(user_type=UserType.PATIENT)[:1]),
+                        psychologist_id=Subquery(users.filter(user_type=UserType.PROFESSIONAL)[:1]),
+                        then=Value(0),
+                    ),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("demo_pair", "start", "pk")
         )
         # Appointments that already have a chat are left alone, so running twice adds nothing.
         candidates = candidates.filter(chat_messages__isnull=True)

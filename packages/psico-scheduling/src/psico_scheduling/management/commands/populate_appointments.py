@@ -75,8 +75,10 @@ class Command(BaseCommand):
         now = timezone.now()
         past_made = future_made = 0
         for professional in bookable_professionals().order_by("pk"):
-            past_made += self._past(professional, patients, rng, now, options)
+            # Future first: in a fresh demo database appointment 1 is then the first
+            # professional's next session with the oldest patient (the README opens it).
             future_made += self._future(professional, patients, rng, now, options)
+            past_made += self._past(professional, patients, rng, now, options)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {past_made} past and {future_made} future demo appointments."
