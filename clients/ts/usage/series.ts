@@ -1,17 +1,19 @@
 /**
- * Recurring appointments (`/api/appointments/series/`), written against the issue's shape.
- *
- * Not type-checked yet: site/openapi.yaml has no series paths on this branch, so
- * tsconfig.json lists this file under "exclude" (the entry marked SERIES). Once the series
- * endpoints are in the schema, delete that entry; `tsc --noEmit` then checks this file too.
+ * Recurring appointments (`/api/appointments/series/`): book a weekly series, read what was
+ * booked and skipped, cancel it from a date.
  */
 import { type PsicoClient, type Schemas, createPsicoClient } from "../src/index";
 
 const api: PsicoClient = createPsicoClient({ baseUrl: "https://api.example.com", token: () => "key" });
 
-export async function bookWeekly(psychologist: number, first_date: string, start_time: string) {
+export async function bookWeekly(
+  psychologist: number,
+  start_date: string,
+  start_time: string,
+  count: number,
+): Promise<Schemas["AppointmentSeries"]> {
   const { data, error } = await api.POST("/api/appointments/series/", {
-    body: { psychologist, first_date, start_time, frequency: "weekly", occurrences: 4 },
+    body: { psychologist, start_date, start_time, frequency: "weekly", count, reason: "", all_or_nothing: false },
   });
   if (error) {
     throw new Error(JSON.stringify(error));
@@ -19,15 +21,20 @@ export async function bookWeekly(psychologist: number, first_date: string, start
   return data;
 }
 
+export async function skippedDates(id: number): Promise<{ date: string; reason: string }[]> {
+  const { data } = await api.GET("/api/appointments/series/{id}/", { params: { path: { id } } });
+  return (data?.skipped ?? []).map(({ date, reason }) => ({ date, reason }));
+}
+
 export async function mySeries(): Promise<Schemas["Appointment"][][]> {
   const { data } = await api.GET("/api/appointments/series/");
   return (data?.results ?? []).map((series) => series.appointments);
 }
 
-export async function cancelSeries(id: number, reason: string) {
+export async function cancelSeries(id: number, from_date: string, reason: string) {
   const { data } = await api.POST("/api/appointments/series/{id}/cancel/", {
     params: { path: { id } },
-    body: { reason },
+    body: { from_date, reason },
   });
   return data;
 }
