@@ -17,7 +17,8 @@ class ChatMessageAdmin(admin.ModelAdmin):
         "appointment__psychologist__professional_profile",
         "sender",
     ]
-    search_fields = ["content", "sender__email", "sender__first_name", "sender__last_name"]
+    # Not the content: it is sealed, and SQL cannot search inside a token.
+    search_fields = ["sender__email", "sender__first_name", "sender__last_name"]
     date_hierarchy = "created_at"
     raw_id_fields = ["appointment", "sender"]
     readonly_fields = ["appointment", "sender", "content", "created_at", "read_at"]
