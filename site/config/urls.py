@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from .views import healthz
 
 urlpatterns = [
+    # Before accounts: users/me/access-log/ sits beside its users/ routes.
+    path("api/", include("psico_records.urls")),
     path("api/", include("psico_accounts.urls")),
     path("api/appointments/", include("psico_scheduling.urls")),
     path("api/chat/", include("psico_chat.urls")),

@@ -326,13 +326,17 @@ class UserAdminViewSet(viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        audit_event(action=AuditAction.ADMIN_USER_LIST, object_type="user")
+        audit_event(action=AuditAction.ADMIN_USER_LIST, object_type="user", request=request)
         return response
 
     def retrieve(self, request, *args, **kwargs):
         user = self.get_object()
         audit_event(
-            action=AuditAction.ADMIN_USER_READ, object_type="user", object_id=user.pk, subject=user
+            action=AuditAction.ADMIN_USER_READ,
+            object_type="user",
+            object_id=user.pk,
+            subject=user,
+            request=request,
         )
         return Response(self.get_serializer(user).data)
 

@@ -75,6 +75,7 @@ class ChatMessageListCreateView(APIView):
             object_type="appointment",
             object_id=appointment.pk,
             subject=chat_other_participant(appointment=appointment, user=request.user),
+            request=request,
         )
         return Response(ChatMessagePageSerializer(page).data)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from psico_core.audit import AuditAction
 from psico_core.payloads import DatabaseIdRelatedField, InputSerializer
 from psico_scheduling.models import Appointment
@@ -36,6 +38,7 @@ class NoteSerializer(NoteMetadataSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OwnAppointmentField(DatabaseIdRelatedField):
     """One of the signed-in professional's appointments; someone else's does not exist."""
 

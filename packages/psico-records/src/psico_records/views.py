@@ -112,7 +112,7 @@ class ClinicalNoteViewSet(
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        audit_event(action=AuditAction.NOTE_LIST, object_type="note")
+        audit_event(action=AuditAction.NOTE_LIST, object_type="note", request=request)
         return response
 
     def retrieve(self, request, *args, **kwargs):
@@ -122,6 +122,7 @@ class ClinicalNoteViewSet(
             object_type="note",
             object_id=note.pk,
             subject=note.appointment.patient if _reads_content(request) else None,
+            request=request,
         )
         return Response(self.get_serializer(note).data)
 
@@ -161,6 +162,7 @@ class ClinicalNoteViewSet(
             object_type="note",
             object_id=note.pk,
             subject=note.appointment.patient,
+            request=request,
         )
         page = self.paginate_queryset(selectors.note_revisions(note=note))
         return self.get_paginated_response(NoteRevisionSerializer(page, many=True).data)

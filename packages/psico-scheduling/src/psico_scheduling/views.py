@@ -503,7 +503,11 @@ class AppointmentViewSet(
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         if request.user.is_clinic_admin:
-            audit_event(action=AuditAction.ADMIN_APPOINTMENT_LIST, object_type="appointment")
+            audit_event(
+                action=AuditAction.ADMIN_APPOINTMENT_LIST,
+                object_type="appointment",
+                request=request,
+            )
         return response
 
     def retrieve(self, request, *args, **kwargs):
@@ -515,6 +519,7 @@ class AppointmentViewSet(
                 object_type="appointment",
                 object_id=appointment.pk,
                 subject=appointment.patient,
+                request=request,
             )
         return self._respond(appointment)
 
