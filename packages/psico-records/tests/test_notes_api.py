@@ -156,3 +156,18 @@ def test_the_list_costs_the_same_for_many_notes(
         response = client.get(NOTES)
 
     assert len(response.data["results"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("es", "La nota no puede estar vacía."), ("en", "The note cannot be empty.")],
+)
+def test_refusals_speak_the_clients_language(
+    api_client_for, professional, appointment, language, message
+):
+    response = api_client_for(professional, language=language).post(
+        NOTES, {"appointment": appointment.pk, "content": "  "}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.data["content"] == [message]
