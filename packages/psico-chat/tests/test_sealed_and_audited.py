@@ -130,3 +130,32 @@ async def test_history_and_resume_frames_are_announced(open_socket, appointment,
     assert [event.action for event in announced] == [AuditAction.CHAT_HISTORY_READ] * 2
     assert {event.actor for event in announced} == {appointment.psychologist}
     assert {event.subject for event in announced} == {appointment.patient}
+
+
+@pytest.mark.django_db
+def test_reading_chats_in_the_django_admin_is_announced(client, clinic_admin, announced):
+    message = ChatMessageFactory(content=SECRET)
+    client.force_login(clinic_admin)
+
+    assert client.get("/admin/psico_chat/chatmessage/").status_code == 200
+    assert client.get(f"/admin/psico_chat/chatmessage/{message.pk}/change/").status_code == 200
+
+    listed, read = announced
+    assert (listed.action, listed.actor, listed.object_id) == (
+        AuditAction.ADMIN_CHAT_READ,
+        clinic_admin,
+        "",
+    )
+    assert (read.object_type, read.object_id) == ("chat_message", str(message.pk))
+    assert (read.actor, read.subject) == (clinic_admin, message.appointment.patient)
+
+
+@pytest.mark.django_db
+def test_the_admin_no_longer_searches_inside_sealed_text(client, clinic_admin):
+    ChatMessageFactory(content=SECRET)
+    client.force_login(clinic_admin)
+
+    response = client.get("/admin/psico_chat/chatmessage/", {"q": "pesadilla"})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0

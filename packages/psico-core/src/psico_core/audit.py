@@ -45,6 +45,7 @@ class AuditAction(models.TextChoices):
     ADMIN_USER_LIST = "admin.user_list", _("Users listed by an administrator")
     ADMIN_APPOINTMENT_READ = "admin.appointment_read", _("Appointment read by an administrator")
     ADMIN_APPOINTMENT_LIST = "admin.appointment_list", _("Appointments listed by an administrator")
+    ADMIN_CHAT_READ = "admin.chat_read", _("Chat messages read in the Django admin")
 
 
 # Sent with ``event`` (an AuditEventData). Receivers must not raise for a well-formed event.
