@@ -188,18 +188,7 @@ def sealed_rows_rotate(
         total = manager.count()
         examined = changed = 0
         last_pk = None
-        while True:
-            rows = manager.order_by("pk")
-            if last_pk is not None:
-                rows = rows.filter(pk__gt=last_pk)
-            # Cast to plain text: the token as stored, not the text the field would return.
-            batch = list(
-                rows.annotate(_token=Cast(name, models.TextField())).values_list("pk", "_token")[
-                    :batch_size
-                ]
-            )
-            if not batch:
-                break
+        while batch := _raw_rows(manager, name, batch_size, last_pk):
             with transaction.atomic():
                 for pk, token in batch:
                     if token and not is_sealed_under_newest_key(token):
@@ -215,7 +204,9 @@ def sealed_rows_rotate(
     return resealed
 
 
-def _raw_rows(manager, name: str, batch_size: int, last_pk):
+def _raw_rows(manager, name: str, batch_size: int, last_pk) -> list[tuple[Any, str | None]]:
+    """The next ``batch_size`` (pk, value as stored) after ``last_pk``: cast to plain text, so
+    the token itself, not the text the field would return."""
     rows = manager.order_by("pk")
     if last_pk is not None:
         rows = rows.filter(pk__gt=last_pk)
