@@ -126,3 +126,31 @@ def test_column_seal_and_unseal_rewrite_a_text_column_both_ways(settings):
 
     assert column_unseal(Group, "name", batch_size=2) == 3
     assert dict(Group.objects.values_list("pk", "name")) == {g.pk: g.name for g in groups}
+
+
+@pytest.mark.django_db
+def test_the_rotate_command_with_nothing_sealed_says_so(settings, capsys):
+    from django.core.management import call_command
+
+    settings.PSICO_SEALING_KEYS = [NEW, OLD]
+
+    call_command("seal_rotate")
+
+    assert "Every sealed value is under the newest key." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "keys", "message"),
+    [
+        (["--batch-size", "0"], [NEW], "at least 1"),
+        ([], ["short"], "not a Fernet key"),
+    ],
+)
+def test_the_rotate_command_refuses_bad_input(settings, arguments, keys, message):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.PSICO_SEALING_KEYS = keys
+
+    with pytest.raises(CommandError, match=message):
+        call_command("seal_rotate", *arguments)
