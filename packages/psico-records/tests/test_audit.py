@@ -292,3 +292,13 @@ def test_nobody_sees_another_users_access_log(api_client_for, clinic_admin, pati
 
     assert api_client_for(other_patient).get("/api/users/me/access-log/").data["results"] == []
     assert api_client_for(None).get("/api/users/me/access-log/").status_code == 401
+
+
+@pytest.mark.parametrize("address", ["unix:/run/psico.sock", "", "::ffff:not-an-ip"])
+def test_a_client_without_an_ip_address_is_recorded_without_one(patient, address):
+    from psico_core.audit import AuditClient
+
+    audit_event(action=AuditAction.LOGIN, actor=patient, client=AuditClient(address, "agent"))
+
+    event = AuditEvent.objects.get()
+    assert (event.ip, event.user_agent) == (None, "agent")

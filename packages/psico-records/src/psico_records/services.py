@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -87,6 +88,15 @@ def note_update(*, note: ClinicalNote, author, content: str) -> ClinicalNote:
     return note
 
 
+def _ip_or_none(value: str | None) -> str | None:
+    # A server on a Unix socket, or a test scope, may name no IP address: the event is still
+    # recorded, without one, rather than the request failing.
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
 def audit_event_record(*, event: AuditEventData) -> AuditEvent:
     """Store one announced audit event (psico_core.audit)."""
     return AuditEvent.objects.create(
@@ -95,6 +105,6 @@ def audit_event_record(*, event: AuditEventData) -> AuditEvent:
         object_type=event.object_type[:40],
         object_id=event.object_id[:64],
         subject=event.subject,
-        ip=event.client.ip,
+        ip=_ip_or_none(event.client.ip),
         user_agent=event.client.user_agent[:300],
     )
