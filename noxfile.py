@@ -23,6 +23,7 @@ PACKAGES = (
     "psico-scheduling",
     "psico-chat",
     "psico-notifications",
+    "psico-records",
 )
 
 nox.options.sessions = ["demo"]
@@ -33,7 +34,7 @@ nox.options.default_venv_backend = "virtualenv"
 
 
 def install_site(session: nox.Session, *extra: str, extras: str = "") -> None:
-    """The five packages (built from this tree, not editable) plus the host's dependencies.
+    """The six packages (built from this tree, not editable) plus the host's dependencies.
 
     pip rebuilds and reinstalls a local directory on every install, so a reused virtualenv
     always gets the current sources.

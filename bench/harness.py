@@ -142,6 +142,8 @@ def site_environment(**overrides: str) -> dict[str, str]:
     """
     import secrets
 
+    from cryptography.fernet import Fernet
+
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",
@@ -152,6 +154,8 @@ def site_environment(**overrides: str) -> dict[str, str]:
         "DATABASE_URL": database_url(),
         "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
         "EMAIL_URL": "dummymail://",
+        # Sealed chat messages: production refuses to start without a key.
+        "RECORDS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         **overrides,
     }
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = REPO_ROOT / "site"
@@ -146,6 +147,8 @@ def server_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
             # Production refuses the console backend (it would log reset codes): mail goes to
             # files with the artifacts.
             "EMAIL_URL": f"filemail://{ARTIFACTS_DIR / 'mail'}",
+            # Sealed notes and chat messages: production refuses to start without a key.
+            "RECORDS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         }
     )
     return env

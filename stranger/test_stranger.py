@@ -6,10 +6,10 @@ startproject config`, apply the README's marked settings, urls.py and asgi.py sn
 written, run `manage.py check` and the README's commands (migrate, ...), then serve the
 project with `runserver` and register and log in over HTTP.
 
-Every package brings psico-core, psico-scheduling brings psico-accounts, psico-chat and
-psico-notifications bring both: the runs cover accounts alone, accounts + scheduling, and
-each of the two packages on top of them. dist/ is
-built once per run (sdists and wheels, checked by `twine check --strict`).
+Every package brings psico-core, psico-scheduling brings psico-accounts, psico-chat,
+psico-notifications and psico-records bring both: the runs cover accounts alone, accounts +
+scheduling, and each of the three packages on top of them. dist/ is built once per run
+(sdists and wheels, checked by `twine check --strict`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,13 @@ from readme_snippets import marked_snippets, wheel_readme
 ROOT = Path(__file__).resolve().parent.parent
 # The apps a stranger installs; psico-core is built into dist/ too and must come along with
 # each of them as a dependency (it has no URLs of its own to try).
-PACKAGES = ("psico-accounts", "psico-scheduling", "psico-chat", "psico-notifications")
+PACKAGES = (
+    "psico-accounts",
+    "psico-scheduling",
+    "psico-chat",
+    "psico-notifications",
+    "psico-records",
+)
 BUILT = ("psico-core", *PACKAGES)
 STARTED = time.monotonic()
 

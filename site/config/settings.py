@@ -62,6 +62,7 @@ LOCAL_APPS = [
     "psico_scheduling",
     "psico_chat",
     "psico_notifications",
+    "psico_records",
 ]
 # The Psico apps come first so that their templates (password reset emails) win over the
 # admin's registration templates of the same name.
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Audit events announced inside services know their request (client, signed-in user).
+    "psico_core.audit.AuditRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -337,6 +340,18 @@ if _password_reset_url is not None and not (
         " https://app.example.com/reset/{uid}/{token}."
     )
 PSICO_ACCOUNTS = {"PASSWORD_RESET_URL": _password_reset_url}
+# --- Sealed data (clinical notes, chat messages) -------------------------------------------
+
+# Fernet keys, comma-separated, newest first: the newest seals, every one unseals. Rotate by
+# putting a new key first, deploying, running `manage.py seal_rotate`, then dropping the old
+# key. A production process without keys refuses to start: with DEBUG=1 only, a public
+# development key is used (psico_core.sealing), and psico_core.E002 fails `check` without it.
+PSICO_SEALING_KEYS = [key.strip() for key in env.list("RECORDS_ENCRYPTION_KEYS", default=[])]
+if not DEBUG and not PSICO_SEALING_KEYS:
+    raise ImproperlyConfigured(
+        "Set the RECORDS_ENCRYPTION_KEYS environment variable to one or more Fernet keys, "
+        "newest first (or DEBUG=1 for development)."
+    )
 
 # --- CORS and CSRF ------------------------------------------------------------------------
 

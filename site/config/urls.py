@@ -9,6 +9,8 @@ from .views import WebClientRedirect, asyncapi, healthz
 urlpatterns = [
     # The sockets' AsyncAPI document (the REST API's is api/schema/).
     path("api/asyncapi.yaml", asyncapi, name="asyncapi"),
+    # Before accounts: users/me/access-log/ sits beside its users/ routes.
+    path("api/", include("psico_records.urls")),
     path("api/", include("psico_accounts.urls")),
     path("api/appointments/", include("psico_scheduling.urls")),
     path("api/chat/", include("psico_chat.urls")),

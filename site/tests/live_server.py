@@ -18,6 +18,8 @@ def production_environment(tmp_path: Path, *, steps=("migrate", "collectstatic")
     """DEBUG off on a fresh SQLite database, plus ``env``; runs the release ``steps`` first."""
     import secrets
 
+    from cryptography.fernet import Fernet
+
     base = {key: os.environ[key] for key in ("PATH", "HOME", "PYTHONPATH") if key in os.environ}
     base.update(
         DEBUG="0",
@@ -29,6 +31,8 @@ def production_environment(tmp_path: Path, *, steps=("migrate", "collectstatic")
         # Reset codes are never printed to the log in production; files stay in the test's
         # temporary directory.
         EMAIL_URL=f"filemail://{tmp_path / 'mail'}",
+        # Sealed notes and chat messages: production refuses to start without a key.
+        RECORDS_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     base.update(env)
     for step in steps:

@@ -300,6 +300,16 @@ def series_body(world: World, actor: str) -> dict[str, Any]:
 
 SERIES = "api/appointments/series/<pk>/"
 
+
+NOTE_TEXT = "Nota clínica: duelo no resuelto, reevaluar en cuatro semanas."
+
+
+def clinical_note(world: World) -> dict[str, Any]:
+    from psico_records.testing.factories import ClinicalNoteFactory
+
+    return {"pk": ClinicalNoteFactory(appointment=world.appointment, content=NOTE_TEXT).pk}
+
+
 APPOINTMENT = "api/appointments/appointments/<pk>/"
 # Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
 # services: "the professional (or a clinic admin)"); they are never chat participants.
@@ -587,6 +597,44 @@ MATRIX: list[Case] = [
         only(202, "admin"),
         path=webhook_delivery,
     ),
+    # --- records: clinical notes (content for their author only) and the audit log --------
+    Case("get", "api/records/notes/", only(200, "professional", "other_professional", "admin")),
+    Case(
+        "post",
+        "api/records/notes/",
+        only(201, "professional", other_professional=400),
+        body=lambda world, actor: {"appointment": world.appointment.pk, "content": "Nota"},
+        note="another professional's appointment is one that does not exist for them: 400",
+    ),
+    Case(
+        "get",
+        "api/records/notes/<pk>/",
+        only(200, "professional", "admin", other_professional=404),
+        path=clinical_note,
+        note="an admin gets the note's existence and dates, never its content",
+    ),
+    Case(
+        "put",
+        "api/records/notes/<pk>/",
+        only(200, "professional", other_professional=404),
+        path=clinical_note,
+        body=lambda world, actor: {"content": "Otra versión"},
+    ),
+    Case(
+        "patch",
+        "api/records/notes/<pk>/",
+        only(200, "professional", other_professional=404),
+        path=clinical_note,
+        body=lambda world, actor: {"content": "Otra versión"},
+    ),
+    Case(
+        "get",
+        "api/records/notes/<pk>/revisions/",
+        only(200, "professional", other_professional=404),
+        path=clinical_note,
+    ),
+    Case("get", "api/audit/events/", only(200, "admin")),
+    Case("get", "api/users/me/access-log/", signed_in(200)),
     # --- site ----------------------------------------------------------------------------------
     Case("get", "api/schema/", EVERYONE),
     Case("get", "api/docs/", EVERYONE),
@@ -1219,3 +1267,21 @@ def test_a_series_body_cannot_set_who_booked_it_nor_its_cancellation(world, api_
         None,
         "",
     )
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_a_notes_content_reaches_exactly_one_user(world, api_client_for, actor):
+    note = clinical_note(world)["pk"]
+    client = api_client_for(world.user(actor))
+
+    answers = [
+        client.get("/api/records/notes/"),
+        client.get(f"/api/records/notes/{note}/"),
+        client.get(f"/api/records/notes/{note}/revisions/"),
+        client.get("/api/audit/events/"),
+        client.get("/api/users/me/access-log/"),
+        client.get(f"/api/appointments/appointments/{world.appointment.pk}/"),
+    ]
+
+    seen = [NOTE_TEXT in answer.content.decode() for answer in answers]
+    assert any(seen) is (actor == "professional"), seen

@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     # Throttle counters shared by every worker; the check does not connect to it.
     "REDIS_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp+tls://clinic%40gmail.com:app-password@smtp.gmail.com:587",
+    "RECORDS_ENCRYPTION_KEYS": "o2e3UfT0m8OaU3Gy0Gq5WaJCl3mShcM0VgXn7Yz2b0U=",
 }
 
 
@@ -59,3 +60,20 @@ def test_production_refuses_to_start_without_a_mail_backend(manage_py):
 
     assert result.returncode != 0
     assert "Set the EMAIL_URL environment variable" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_encryption_key(manage_py):
+    # Clinical notes and chat messages would otherwise be sealed with the public development key.
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "RECORDS_ENCRYPTION_KEYS"}
+
+    result = manage_py("check", env=env)
+
+    assert result.returncode != 0
+    assert "Set the RECORDS_ENCRYPTION_KEYS environment variable" in result.stderr
+
+
+def test_a_malformed_encryption_key_fails_the_check(manage_py):
+    result = manage_py("check", env={**PRODUCTION_ENV, "RECORDS_ENCRYPTION_KEYS": "not-a-key"})
+
+    assert result.returncode != 0
+    assert "psico_core.E003" in result.stderr

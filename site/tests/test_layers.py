@@ -1,6 +1,6 @@
 """The packages depend only downwards: psico-core ← psico-accounts ← psico-scheduling ←
-psico-chat and psico-notifications (side by side, neither importing the other) ← the site
-(``config``), as the repository's ``.importlinter`` contract says.
+psico-chat, psico-notifications and psico-records (side by side, none importing another) ←
+the site (``config``), as the repository's ``.importlinter`` contract says.
 
 import-linter reads every import of the installed packages, inside functions too, so a lazy
 import upwards breaks the contract as much as one at the top of a module.
@@ -55,7 +55,7 @@ def test_the_contract_sees_the_imports_between_the_packages(tmp_path):
     text = CONTRACT.read_text()
     layers = [
         "config",
-        "psico_chat | psico_notifications",
+        "psico_chat | psico_notifications | psico_records",
         "psico_scheduling",
         "psico_accounts",
         "psico_core",
@@ -75,6 +75,7 @@ def test_the_contract_sees_the_imports_between_the_packages(tmp_path):
         ("psico_scheduling", "psico_accounts"),
         ("psico_chat", "psico_scheduling"),
         ("psico_notifications", "psico_scheduling"),
+        ("psico_records", "psico_scheduling"),
         ("config", "psico_chat"),
     ]:
         assert f"{lower} is not allowed to import {upper}" in output

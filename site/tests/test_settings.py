@@ -54,11 +54,13 @@ SETTINGS_ENV = (
     "WEB_CLIENT_ROOT",
     "PASSWORD_RESET_URL",
     "CORS_ALLOWED_ORIGIN_REGEXES",
+    "RECORDS_ENCRYPTION_KEYS",
 )
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "-production-only-" + "x" * 20,
     "EMAIL_URL": "smtp+tls://clinic%40gmail.com:app-password@smtp.gmail.com:587",
+    "RECORDS_ENCRYPTION_KEYS": "o2e3UfT0m8OaU3Gy0Gq5WaJCl3mShcM0VgXn7Yz2b0U=",
 }
 
 

@@ -25,6 +25,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from psico_core.audit import AuditAction, audit_event
 from rest_framework.authtoken.models import Token
 
 from .conf import accounts_settings
@@ -403,6 +404,9 @@ def token_issue(*, user: User, request: HttpRequest | None = None) -> Token:
 def token_revoke(*, user: User) -> None:
     """Delete the user's API token: every client using it gets 401 from now on."""
     Token.objects.filter(user=user).delete()
+    audit_event(
+        action=AuditAction.TOKEN_REVOKE, object_type="user", object_id=user.pk, subject=user
+    )
 
 
 @transaction.atomic
@@ -422,6 +426,13 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
         raise ValidationError({"new_password": exc.error_list}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    audit_event(
+        action=AuditAction.PASSWORD_CHANGE,
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        subject=user,
+    )
     token_revoke(user=user)
     token, _created = Token.objects.get_or_create(user=user)
     return token
@@ -514,6 +525,13 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user.set_password(new_password)
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
+    audit_event(
+        action=AuditAction.PASSWORD_RESET,
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        subject=user,
+    )
     token_revoke(user=user)
     return user
 

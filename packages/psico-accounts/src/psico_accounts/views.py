@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from psico_core.audit import AuditAction, audit_event
 from psico_core.authentication import TokenAuthentication as CompiledTokenAuthentication
 from psico_core.parsers import JSONParser, MultiPartParser
 from psico_core.permissions import IsClinicAdmin, IsProfessional
@@ -322,6 +323,22 @@ class UserAdminViewSet(viewsets.ModelViewSet):
     def _read(self, user, *, status_code=status.HTTP_200_OK) -> Response:
         user = selectors.user_with_profiles(user_id=user.pk)
         return Response(self.get_serializer(user).data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit_event(action=AuditAction.ADMIN_USER_LIST, object_type="user", request=request)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        user = self.get_object()
+        audit_event(
+            action=AuditAction.ADMIN_USER_READ,
+            object_type="user",
+            object_id=user.pk,
+            subject=user,
+            request=request,
+        )
+        return Response(self.get_serializer(user).data)
 
     def create(self, request, *args, **kwargs):
         serializer = UserAdminCreateSerializer(data=request.data)

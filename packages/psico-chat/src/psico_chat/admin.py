@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from psico_core.audit import AuditAction, audit_event
 
 from .models import ChatMessage
 
@@ -17,7 +18,8 @@ class ChatMessageAdmin(admin.ModelAdmin):
         "appointment__psychologist__professional_profile",
         "sender",
     ]
-    search_fields = ["content", "sender__email", "sender__first_name", "sender__last_name"]
+    # Not the content: it is sealed, and SQL cannot search inside a token.
+    search_fields = ["sender__email", "sender__first_name", "sender__last_name"]
     date_hierarchy = "created_at"
     raw_id_fields = ["appointment", "sender"]
     readonly_fields = ["appointment", "sender", "content", "created_at", "read_at"]
@@ -29,6 +31,28 @@ class ChatMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    # Reading people's chats is an administrator reading others' data: on the audit log.
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            audit_event(
+                action=AuditAction.ADMIN_CHAT_READ, object_type="chat_message", request=request
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        message = self.get_object(request, object_id)
+        if response.status_code == 200 and message is not None:
+            audit_event(
+                action=AuditAction.ADMIN_CHAT_READ,
+                object_type="chat_message",
+                object_id=message.pk,
+                subject=message.appointment.patient,
+                request=request,
+            )
+        return response
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

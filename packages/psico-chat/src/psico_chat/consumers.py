@@ -12,6 +12,7 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from psico_core.audit import AuditAction, audit_event, client_from_scope
 from psico_scheduling.selectors import appointment_is_participant
 
 from .broadcasting import chat_broadcast_async, chat_group_name
@@ -23,6 +24,7 @@ from .selectors import (
     chat_latest_message_id,
     chat_messages_between,
     chat_messages_page,
+    chat_other_participant,
 )
 from .serializers import ChatMessageSerializer
 from .services import (
@@ -294,6 +296,7 @@ class ChatConsumer(LayerSocketConsumer):
             )
             return
         messages, has_more = await self._history(before, limit)
+        await self._audit_history_read()
         await self.send_json(
             {"type": "history", "before": before, "messages": messages, "has_more": has_more}
         )
@@ -303,6 +306,7 @@ class ChatConsumer(LayerSocketConsumer):
         if not _is_id(after, minimum=0):
             await self._error("invalid_frame", _("A resume frame needs an integer “after” >= 0."))
             return
+        await self._audit_history_read()
         count = 0
         async with self._delivering:
             if after < self.delivered_low:
@@ -446,6 +450,17 @@ class ChatConsumer(LayerSocketConsumer):
             {"type": "chat.message", **item}
             for item in ChatMessageSerializer(messages, many=True).data
         ]
+
+    @database_sync_to_async
+    def _audit_history_read(self) -> None:
+        audit_event(
+            action=AuditAction.CHAT_HISTORY_READ,
+            actor=self.user,
+            object_type="appointment",
+            object_id=self.appointment.pk,
+            subject=chat_other_participant(appointment=self.appointment, user=self.user),
+            client=client_from_scope(self.scope),
+        )
 
     @database_sync_to_async
     def _history(self, before: int | None, limit: int | None) -> tuple[list[dict], bool]:

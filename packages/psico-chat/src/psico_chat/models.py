@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from psico_core.sealing import SealedTextField
 from psico_scheduling.models import Appointment
 
 from .conf import CONTENT_MAX_LENGTH
@@ -30,7 +31,10 @@ class ChatMessage(models.Model):
         related_name="chat_messages_sent",
         verbose_name=_("sender"),
     )
-    content = models.TextField(_("content"), max_length=CONTENT_MAX_LENGTH)
+    # Sealed at rest (psico_core.sealing): the column holds a Fernet token, never the text, so
+    # nothing may filter on it in SQL. The empty text is stored as itself, which keeps the
+    # check constraint below meaningful.
+    content = SealedTextField(_("content"), max_length=CONTENT_MAX_LENGTH)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # A chat has two participants, so every message has exactly one recipient: the other one.
     read_at = models.DateTimeField(

@@ -38,6 +38,13 @@ def chat_is_open(*, appointment: Appointment, at: dt.datetime | None = None) -> 
     return (at or timezone.now()) <= appointment.end + dt.timedelta(days=days)
 
 
+def chat_other_participant(*, appointment: Appointment, user):
+    """The participant of the appointment's chat who is not ``user``."""
+    if appointment.patient_id == getattr(user, "pk", None):
+        return appointment.psychologist
+    return appointment.patient
+
+
 def chat_appointment_get(*, appointment_id: int) -> Appointment | None:
     """The appointment with its participants loaded, or None when there is no such appointment."""
     return (

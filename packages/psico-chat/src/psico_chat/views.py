@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from psico_core.audit import AuditAction, audit_event
 from psico_core.schema import SERVICE_REFUSAL
 from psico_scheduling.selectors import appointment_for_participant
 from rest_framework import status
@@ -16,6 +17,7 @@ from .selectors import (
     chat_conversations,
     chat_conversations_with_last_message,
     chat_messages_page,
+    chat_other_participant,
 )
 from .serializers import (
     ChatConversationSerializer,
@@ -68,6 +70,13 @@ class ChatMessageListCreateView(APIView):
         cursor = ChatMessageCursorSerializer(data=request.query_params)
         cursor.is_valid(raise_exception=True)
         page = chat_messages_page(appointment_id=appointment.pk, **cursor.validated_data)
+        audit_event(
+            action=AuditAction.CHAT_HISTORY_READ,
+            object_type="appointment",
+            object_id=appointment.pk,
+            subject=chat_other_participant(appointment=appointment, user=request.user),
+            request=request,
+        )
         return Response(ChatMessagePageSerializer(page).data)
 
     @extend_schema(

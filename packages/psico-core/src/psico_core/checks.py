@@ -25,3 +25,30 @@ def check_exception_handler(app_configs, **kwargs):
             id="psico_core.E001",
         )
     ]
+
+
+@register()
+def check_sealing_keys(app_configs, **kwargs):
+    # Sealed fields fall back to a publicly known development key; a production site must
+    # refuse to start with it, or the "encrypted" data would open for anyone.
+    from django.conf import settings
+
+    from .sealing import SETTING, configured_keys, keys_error
+
+    keys = configured_keys()
+    problem = keys_error(keys)
+    if problem:
+        return [Error(f"{SETTING}: {problem}.", id="psico_core.E003")]
+    if not keys and not settings.DEBUG:
+        return [
+            Error(
+                f"{SETTING} is empty and DEBUG is false: sealed data (clinical notes, chat "
+                "messages) would be encrypted with the public development key.",
+                hint=(
+                    "Generate a key with `python -c 'from cryptography.fernet import Fernet; "
+                    f"print(Fernet.generate_key().decode())'` and set {SETTING} = [key]."
+                ),
+                id="psico_core.E002",
+            )
+        ]
+    return []

@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from psico_core.audit import AuditAction, audit_event
 from psico_core.query import OrderingFilter
 from psico_core.schema import SERVICE_REFUSAL
 from rest_framework import mixins, status, viewsets
@@ -508,6 +509,29 @@ class AppointmentViewSet(
         if getattr(self, "swagger_fake_view", False):
             return selectors.appointments_visible_to(user=None).none()
         return selectors.appointments_visible_to(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if request.user.is_clinic_admin:
+            audit_event(
+                action=AuditAction.ADMIN_APPOINTMENT_LIST,
+                object_type="appointment",
+                request=request,
+            )
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        if not selectors.appointment_is_participant(appointment=appointment, user=request.user):
+            # Only clinic admins see appointments they take no part in.
+            audit_event(
+                action=AuditAction.ADMIN_APPOINTMENT_READ,
+                object_type="appointment",
+                object_id=appointment.pk,
+                subject=appointment.patient,
+                request=request,
+            )
+        return self._respond(appointment)
 
     def _respond(self, appointment, status_code=status.HTTP_200_OK):
         # The request in the context decides who sees ``patient_contact``.

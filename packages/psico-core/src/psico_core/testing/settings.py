@@ -31,6 +31,7 @@ __all__ = [
     "MEDIA_URL",
     "MIDDLEWARE",
     "PASSWORD_HASHERS",
+    "PSICO_SEALING_KEYS",
     "REST_FRAMEWORK",
     "STATIC_URL",
     "TASKS",
@@ -129,6 +130,9 @@ REST_FRAMEWORK = {
 # API), so emails are in mail.outbox when the request returns; tests of the worker switch to
 # the database backend (psico_core.tasks_compat.DATABASE_BACKEND).
 TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
+# A key for test suites only (it is public, like this file): sealed fields work and the
+# sealing check (psico_core.E002) passes without the development key's fallback.
+PSICO_SEALING_KEYS = ["nuGiLtjtQPp67_zMF9lcyBGWzrADHrd1FN7A1ZFqL_k="]
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 DEFAULT_FROM_EMAIL = "Psico <no-reply@psico.bo>"
