@@ -459,6 +459,7 @@ SPECTACULAR_SETTINGS = {
         # The appointment status keeps its name beside the waiting list's.
         "StatusEnum": "psico_scheduling.choices.AppointmentStatus",
         "WaitlistStatusEnum": "psico_scheduling.choices.WaitlistStatus",
+        "SeriesFrequencyEnum": "psico_scheduling.choices.SeriesFrequency",
     },
 }
 

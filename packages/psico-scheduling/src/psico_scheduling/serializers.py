@@ -323,7 +323,7 @@ def front_desk_patient_field() -> DatabaseIdRelatedField:
 
 class FrontDeskBookingSerializer(InputSerializer):
     """A booking body: a patient books for themselves; a clinic admin (the front desk) names
-    the ``patient`` (a :func:`front_desk_patient_field`), which anyone else is refused."""
+    the ``patient``, which anyone else is refused."""
 
     def _books_for_others(self) -> bool:
         request = self.context.get("request")
