@@ -32,13 +32,13 @@ from psico_accounts.testing.factories import (  # noqa: E402
     ProfessionalFactory,
     SpecializationFactory,
 )
+from psico_accounts.testing.tokens import token_key_for  # noqa: E402
 from psico_chat.services import message_send  # noqa: E402
 from psico_scheduling.testing.factories import (  # noqa: E402
     AppointmentFactory,
     BlockedDateFactory,
     WeeklyAvailabilityFactory,
 )
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 EVERY_DAY = range(7)
 FUZZ_IDS_FROM = 900_000
@@ -61,12 +61,11 @@ def appointment_in_two_days(*, patient, psychologist, hour: int):
 
 
 def describe(user) -> dict:
-    token, _ = Token.objects.get_or_create(user=user)
     return {
         "id": user.pk,
         "email": user.email,
         "password": TEST_PASSWORD,
-        "token": token.key,
+        "token": token_key_for(user),
         "user_type": user.user_type,
     }
 

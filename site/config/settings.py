@@ -46,7 +46,6 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "corsheaders",
     "drf_spectacular",
@@ -276,6 +275,16 @@ TASKS = {
     }
 }
 
+# --- Accounts -----------------------------------------------------------------------------
+
+# An API token (one per signed-in device) expires TOKEN_TTL seconds after its last use
+# (default 30 days). REQUIRE_VERIFIED_EMAIL_TO_BOOK=1 lets patients book only once they have
+# confirmed their email address.
+PSICO_ACCOUNTS = {
+    "TOKEN_TTL": env.int("TOKEN_TTL", default=30 * 24 * 3600),
+    "REQUIRE_VERIFIED_EMAIL_TO_BOOK": env.bool("REQUIRE_VERIFIED_EMAIL_TO_BOOK", default=False),
+}
+
 # --- Notifications ------------------------------------------------------------------------
 
 # Appointment emails (psico-notifications), sent by the worker. FRONTEND_URL makes the email
@@ -345,8 +354,9 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's token authentication, with the token's query compiled once per process.
-        "psico_core.authentication.TokenAuthentication",
+        # Per-device API tokens (psico_accounts): hashed at rest, expiring TOKEN_TTL after
+        # their last use, their query compiled once per process.
+        "psico_accounts.authentication.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Strict JSON (nesting depth, lone surrogates, NaN answer 400, never 500) and a multipart

@@ -257,6 +257,13 @@ def webhook_endpoint_body(world: World, actor: str) -> dict[str, Any]:
     return {"url": f"https://hooks.example.com/{actor}", "events": ["appointment.booked"]}
 
 
+def patient_device(world: World) -> dict[str, Any]:
+    from psico_accounts.services import token_create
+
+    token, _key = token_create(user=world.users["patient"], user_agent="Teléfono")
+    return {"pk": token.pk}
+
+
 APPOINTMENT = "api/appointments/appointments/<pk>/"
 # Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
 # services: "the professional (or a clinic admin)"); they are never chat participants.
@@ -508,6 +515,16 @@ MATRIX: list[Case] = [
     Case("get", "api/redoc/", EVERYONE),
     Case("get", "healthz", EVERYONE),
     Case("get", "healthz/", EVERYONE),
+    # --- accounts: devices (per-device tokens) --------------------------------------------------
+    Case("post", "api/auth/logout-all/", signed_in(204)),
+    Case("get", "api/auth/sessions/", signed_in(200)),
+    Case(
+        "delete",
+        "api/auth/sessions/<pk>/",
+        only(204, "patient", denied=404),
+        path=patient_device,
+        note="another user's device is a 404",
+    ),
 ]
 
 # Routes whose access is Django's own (the admin site, tested below as a whole) or that only

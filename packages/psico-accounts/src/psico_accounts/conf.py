@@ -33,6 +33,15 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_RATE": "10/min",
     "REGISTER_THROTTLE_RATE": "20/hour",
     "PASSWORD_RESET_THROTTLE_RATE": "5/hour",
+    # Seconds an API token lives after its last use (sliding renewal): 30 days.
+    "TOKEN_TTL": 30 * 24 * 3600,
+    # Link put in the verification email; ``{uid}`` and ``{token}`` are filled in, as in
+    # PASSWORD_RESET_URL. None sends the uid and token only.
+    "EMAIL_VERIFICATION_URL": None,
+    # Whether a patient may book before verifying their email address.
+    "REQUIRE_VERIFIED_EMAIL_TO_BOOK": False,
+    # Rate of the "email_verification" scope (resending the verification email).
+    "EMAIL_VERIFICATION_THROTTLE_RATE": "5/hour",
 }
 
 accounts_settings = AppSettings("PSICO_ACCOUNTS", DEFAULTS)

@@ -329,3 +329,35 @@ class ProfessionalProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class DeviceToken(models.Model):
+    """An API token of one signed-in device (one login), stored as the SHA-256 of its key.
+
+    The key itself is shown once, in the login answer, and never stored: a copy of the database
+    gives no working token. Keys are 32 random bytes, so a fast hash is enough (as in
+    django-rest-knox); a slow password hash would only cost every request. A token expires
+    ``TOKEN_TTL`` seconds after it was last used (sliding renewal) and can be revoked alone.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="device_tokens",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(_("key digest"), max_length=64, unique=True)
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+        ordering = ["-last_used_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="psico_acc_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.user_agent or '?'})"

@@ -14,7 +14,7 @@ from psico_core.payloads import DatabaseIdRelatedField, InputModelSerializer, In
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
+from .models import DeviceToken, PatientProfile, ProfessionalProfile, Specialization, User, UserType
 from .validators import normalize_phone, validate_phone
 
 # Bounds of the text fields that have no model column to take them from. Passwords are
@@ -441,6 +441,26 @@ class UserAdminUpdateSerializer(UserAdminCreateSerializer):
             "first_name": {"allow_blank": False},
             "last_name": {"allow_blank": False},
         }
+
+
+# Devices (API tokens) ---------------------------------------------------------------------
+
+
+class DeviceSessionSerializer(serializers.ModelSerializer):
+    """A signed-in device: one login's token (never its key)."""
+
+    current = serializers.SerializerMethodField(
+        help_text=_("Whether this is the token of the request.")
+    )
+
+    class Meta:
+        model = DeviceToken
+        fields = ["id", "created_at", "last_used_at", "expires_at", "user_agent", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token: DeviceToken) -> bool:
+        current = self.context.get("current_token")
+        return current is not None and current.pk == token.pk
 
 
 # The public directory -----------------------------------------------------------------------

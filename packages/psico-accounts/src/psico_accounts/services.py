@@ -7,6 +7,9 @@ Django's ``ValidationError`` (field keys as in the API); views answer those with
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,15 +23,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import Token
+from psico_core.precompiled import PrecompiledQuery
 
 from .conf import accounts_settings
 from .models import (
+    DeviceToken,
     PatientProfile,
     ProfessionalProfile,
     Specialization,
@@ -324,7 +328,7 @@ def _user_update(*, user: User, data: Mapping[str, Any]) -> User:
         elif isinstance(profile, ProfessionalProfile):
             professional_profile_update(profile=profile, data=changes)
     if not user.is_active:
-        token_revoke(user=user)
+        token_revoke_all(user=user)
     new_picture = user.profile_picture.name if user.profile_picture else ""
     if old_picture and old_picture != new_picture:
         _delete_file_after_commit(user.profile_picture.storage, old_picture)
@@ -392,24 +396,130 @@ def user_authenticate(*, email: str, password: str, request: HttpRequest | None 
     return user
 
 
-def token_issue(*, user: User, request: HttpRequest | None = None) -> Token:
-    """The user's API token (created on first use); records the login."""
-    token, _created = Token.objects.get_or_create(user=user)
-    # Fires Django's own last_login update and lets projects hook into API logins.
-    user_logged_in.send(sender=type(user), request=request, user=user)
+def token_digest(key: str) -> str:
+    """What is stored of an API token's key: its SHA-256, in hexadecimal."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# New keys are 32 random bytes in hexadecimal (64 digits); the keys of DRF's authtoken that
+# the migration carried over have 40. Anything else can name no token and is refused before
+# any query (PostgreSQL refuses some text, such as a NUL byte, outright).
+_TOKEN_KEY = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# A token's use is recorded (and its expiry pushed back) at most this often: not a write on
+# every request.
+TOKEN_USE_RECORD_SECONDS = 60
+USER_AGENT_MAX_LENGTH = 256
+
+_token_queries: dict[tuple[str, ...], PrecompiledQuery[DeviceToken]] = {}
+
+
+def _token_query(select_related: tuple[str, ...]) -> PrecompiledQuery[DeviceToken]:
+    # Compiled once per process: compiling costs more than the database spends answering.
+    query = _token_queries.get(select_related)
+    if query is None:
+        query = PrecompiledQuery(
+            lambda digest: DeviceToken.objects.select_related(*select_related).filter(
+                digest=digest, revoked_at__isnull=True
+            ),
+            "0" * 64,
+        )
+        _token_queries[select_related] = query
+    return query
+
+
+def token_authenticate(
+    *, key: str, select_related: tuple[str, ...] = ("user",)
+) -> DeviceToken | None:
+    """The live token with this key, its active user loaded; None for anything else.
+
+    The one place where a key becomes a user (the API's ``Authorization: Token`` and the chat
+    socket's ``?token=``). An unknown, revoked or expired key, or an inactive user, gives None.
+    Using a token renews it (``expires_at`` = now + ``TOKEN_TTL``), written at most once per
+    :data:`TOKEN_USE_RECORD_SECONDS`, so most requests read one row and write nothing.
+    ``select_related`` names what the query joins (it must include ``"user"``).
+    """
+    if not isinstance(key, str) or not _TOKEN_KEY.fullmatch(key):
+        return None
+    tokens = _token_query(select_related)(token_digest(key))
+    if not tokens:
+        return None
+    token = tokens[0]
+    now = timezone.now()
+    if token.expires_at <= now or not token.user.is_active:
+        return None
+    if (now - token.last_used_at).total_seconds() >= TOKEN_USE_RECORD_SECONDS:
+        token.last_used_at = now
+        token.expires_at = now + dt.timedelta(seconds=accounts_settings.TOKEN_TTL)
+        DeviceToken.objects.filter(pk=token.pk).update(
+            last_used_at=token.last_used_at, expires_at=token.expires_at
+        )
     return token
 
 
-def token_revoke(*, user: User) -> None:
-    """Delete the user's API token: every client using it gets 401 from now on."""
-    Token.objects.filter(user=user).delete()
+def _user_agent(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    agent = str(request.META.get("HTTP_USER_AGENT", ""))
+    # Printable text only: it is shown back in the list of devices.
+    return "".join(char for char in agent if char.isprintable())[:USER_AGENT_MAX_LENGTH]
+
+
+def token_create(*, user: User, user_agent: str = "") -> tuple[DeviceToken, str]:
+    """A new token for one device of ``user``: the stored row and the key, which only the
+    caller ever sees. The user's expired tokens are deleted on the way."""
+    now = timezone.now()
+    DeviceToken.objects.filter(user=user, expires_at__lte=now).delete()
+    key = secrets.token_hex(32)
+    token = DeviceToken.objects.create(
+        user=user,
+        digest=token_digest(key),
+        user_agent=user_agent[:USER_AGENT_MAX_LENGTH],
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + dt.timedelta(seconds=accounts_settings.TOKEN_TTL),
+    )
+    return token, key
+
+
+def token_issue(*, user: User, request: HttpRequest | None = None) -> tuple[DeviceToken, str]:
+    """Sign ``user`` in on a new device (a login, a registration): a new token and its key.
+
+    Every login gets its own token, so logging out on one device leaves the others signed in.
+    """
+    token, key = token_create(user=user, user_agent=_user_agent(request))
+    # Fires Django's own last_login update and lets projects hook into API logins.
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    return token, key
+
+
+def token_revoke(*, token: DeviceToken) -> None:
+    """Revoke one token (a logout, a device removed from the list): only its client gets 401."""
+    DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def token_revoke_all(*, user: User, keep: DeviceToken | None = None) -> int:
+    """Revoke every token of ``user`` (all devices), except ``keep``; returns how many."""
+    tokens = DeviceToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    return tokens.update(revoked_at=timezone.now())
 
 
 @transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str) -> Token:
-    """Set a new password after checking the current one; returns a fresh API token.
+def password_change(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    current_token: DeviceToken | None = None,
+) -> str:
+    """Set a new password after checking the current one; returns a new API token's key.
 
-    The old token is revoked so that a stolen token stops working with the old password.
+    Every token of the user is revoked, the one of the device that made the change included;
+    that device goes on with the returned key (a new token with the same user agent). A
+    token stolen before the change stops working with the old password.
     """
     if not user.check_password(old_password):
         raise ValidationError(
@@ -422,9 +532,10 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
         raise ValidationError({"new_password": exc.error_list}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    token_revoke(user=user)
-    token, _created = Token.objects.get_or_create(user=user)
-    return token
+    token_revoke_all(user=user)
+    user_agent = current_token.user_agent if current_token is not None else ""
+    _token, key = token_create(user=user, user_agent=user_agent)
+    return key
 
 
 def password_reset_request(*, email: str, from_email: str | None = None) -> None:
@@ -514,7 +625,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user.set_password(new_password)
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
-    token_revoke(user=user)
+    token_revoke_all(user=user)
     return user
 
 

@@ -11,11 +11,13 @@ app_name = "psico_accounts"
 router = SimpleRouter(use_regex_path=False)
 router.register("users", views.UserAdminViewSet, basename="user")
 router.register("professionals", views.ProfessionalDirectoryViewSet, basename="professional")
+router.register("auth/sessions", views.DeviceSessionViewSet, basename="session")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="register"),
     path("auth/login/", views.LoginView.as_view(), name="login"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("auth/password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path(
         "auth/password-reset/confirm/",

@@ -15,23 +15,23 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from psico_core.authentication import TokenAuthentication as CompiledTokenAuthentication
 from psico_core.parsers import JSONParser, MultiPartParser
 from psico_core.permissions import IsClinicAdmin, IsProfessional
 from psico_core.query import OrderingFilter, SearchFilter
-from rest_framework import generics, status, viewsets
-from rest_framework.authentication import TokenAuthentication
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .authentication import DeviceTokenAuthentication
 from .filters import ProfessionalDirectoryFilter, UserAdminFilter
-from .models import User, UserType
+from .models import DeviceToken, User, UserType
 from .serializers import (
     AuthTokenSerializer,
     DetailSerializer,
+    DeviceSessionSerializer,
     LoginSerializer,
     PasswordChangedSerializer,
     PasswordChangeSerializer,
@@ -59,9 +59,14 @@ PASSWORD_RESET_SENT = _(
 )
 
 
-def _auth_payload(*, token, user, request) -> dict:
+def _auth_payload(*, key: str, user, request) -> dict:
     user = selectors.user_with_profiles(user_id=user.pk)
-    return {"token": token.key, "user": UserReadSerializer(user, context={"request": request}).data}
+    return {"token": key, "user": UserReadSerializer(user, context={"request": request}).data}
+
+
+def _current_token(request) -> DeviceToken | None:
+    """The device token the request came with; None for a browser session."""
+    return request.auth if isinstance(request.auth, DeviceToken) else None
 
 
 class AnonymousAPIView(APIView):
@@ -96,9 +101,9 @@ class RegisterView(AnonymousAPIView):
         # language cookie), unless they chose one.
         data.setdefault("language", translation.get_language_from_request(request))
         user = services.patient_register(**data)
-        token = services.token_issue(user=user, request=request)
+        _token, key = services.token_issue(user=user, request=request)
         return Response(
-            _auth_payload(token=token, user=user, request=request), status=status.HTTP_201_CREATED
+            _auth_payload(key=key, user=user, request=request), status=status.HTTP_201_CREATED
         )
 
 
@@ -118,26 +123,81 @@ class LoginView(AnonymousAPIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_authenticate(request=request, **serializer.validated_data)
-        token = services.token_issue(user=user, request=request)
-        return Response(_auth_payload(token=token, user=user, request=request))
+        _token, key = services.token_issue(user=user, request=request)
+        return Response(_auth_payload(key=key, user=user, request=request))
 
 
 @extend_schema(
     tags=[ACCOUNTS_TAG],
-    summary="Log out: revoke the API token",
+    summary="Log out this device: revoke the token of the request",
     request=None,
-    responses={204: OpenApiResponse(description="The token no longer works.")},
+    responses={204: OpenApiResponse(description="This token no longer works; others still do.")},
 )
 class LogoutView(APIView):
-    """Revoke the API token (and end the browser session, if that is how the request came)."""
+    """Revoke the token the request came with (and end the browser session, if that is how the
+    request came); the user's other devices stay signed in."""
 
     permission_classes = [IsAuthenticated]
 
     def post(self, request):
-        services.token_revoke(user=request.user)
-        if request.auth is None:
+        token = _current_token(request)
+        if token is not None:
+            services.token_revoke(token=token)
+        else:
             session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Log out everywhere: revoke every token of yours",
+    request=None,
+    responses={204: OpenApiResponse(description="None of your tokens works any more.")},
+)
+class LogoutAllView(APIView):
+    """Revoke every API token of the user, this one included (and end this browser session)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        services.token_revoke_all(user=request.user)
+        if _current_token(request) is None:
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your signed-in devices"),
+    destroy=extend_schema(
+        summary="Sign one of your devices out",
+        responses={204: OpenApiResponse(description="That device's token no longer works.")},
+    ),
+)
+@extend_schema(tags=[ACCOUNTS_TAG])
+class DeviceSessionViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The devices signed in with your account (one per login): when each signed in and was
+    last used, its user agent, and which one is making this request. Not paginated."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = DeviceSessionSerializer
+    pagination_class = None
+    lookup_value_converter = "psico_id"
+
+    def get_queryset(self):
+        return selectors.device_tokens_of(user=cast(User, self.request.user))
+
+    def get_object(self):
+        return selectors.device_token_of(
+            user=cast(User, self.request.user), token_id=int(self.kwargs["pk"])
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "current_token": _current_token(self.request)}
+
+    def perform_destroy(self, instance):
+        services.token_revoke(token=instance)
 
 
 @extend_schema(
@@ -192,15 +252,19 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = services.password_change(user=request.user, **serializer.validated_data)
+        key = services.password_change(
+            user=request.user,
+            current_token=_current_token(request),
+            **serializer.validated_data,
+        )
         if request.auth is None:
             # Keeps this browser signed in; other sessions end with the old password.
             update_session_auth_hash(request._request, request.user)
-        return Response({"detail": _("Your password has been changed."), "token": token.key})
+        return Response({"detail": _("Your password has been changed."), "token": key})
 
 
-class TokenWithProfilesAuthentication(CompiledTokenAuthentication):
-    """DRF's token authentication, with the user's profiles joined in the token's query."""
+class TokenWithProfilesAuthentication(DeviceTokenAuthentication):
+    """The device token authentication, with the user's profiles joined in the token's query."""
 
     select_related = ("user__patient_profile", "user__professional_profile")
 
@@ -234,7 +298,7 @@ class MeView(generics.GenericAPIView):
             return authenticators
         return [
             TokenWithProfilesAuthentication()
-            if type(authenticator) in (TokenAuthentication, CompiledTokenAuthentication)
+            if type(authenticator) is DeviceTokenAuthentication
             else authenticator
             for authenticator in authenticators
         ]

@@ -10,6 +10,14 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.hookimpl
+def pytest_psico_api_token(user):
+    """``api_client_for(user)`` signs in with a new device token of the user."""
+    from .tokens import token_key_for
+
+    return token_key_for(user)
+
+
 @pytest.fixture
 def patient(db):
     from .factories import PatientFactory
