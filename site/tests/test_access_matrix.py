@@ -264,6 +264,19 @@ def patient_device(world: World) -> dict[str, Any]:
     return {"pk": token.pk}
 
 
+def verification_codes(world: World, actor: str) -> dict[str, Any]:
+    # The patient's codes: whoever holds them (they travel by email) may use them.
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+    from psico_accounts.verification import email_verification_token_generator
+
+    patient = world.users["patient"]
+    return {
+        "uid": urlsafe_base64_encode(force_bytes(patient.pk)),
+        "token": email_verification_token_generator.make_token(patient),
+    }
+
+
 APPOINTMENT = "api/appointments/appointments/<pk>/"
 # Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
 # services: "the professional (or a clinic admin)"); they are never chat participants.
@@ -525,6 +538,9 @@ MATRIX: list[Case] = [
         path=patient_device,
         note="another user's device is a 404",
     ),
+    # --- accounts: email verification ----------------------------------------------------------
+    Case("post", "api/auth/verify-email/", EVERYONE, body=verification_codes),
+    Case("post", "api/auth/verify-email/resend/", signed_in(200)),
 ]
 
 # Routes whose access is Django's own (the admin site, tested below as a whole) or that only

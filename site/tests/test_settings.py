@@ -50,6 +50,8 @@ SETTINGS_ENV = (
     "FRONTEND_APPOINTMENT_PATH",
     "REMINDER_OFFSETS_MINUTES",
     "WEBHOOK_ALLOWED_NETWORKS",
+    "TOKEN_TTL",
+    "REQUIRE_VERIFIED_EMAIL_TO_BOOK",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -356,3 +358,10 @@ def test_webhooks_reach_no_private_network_unless_named(load_settings):
         "10.0.0.0/8",
         "192.168.5.0/24",
     ]
+
+
+def test_token_ttl_and_the_booking_rule_come_from_the_environment(load_settings):
+    defaults = load_settings(DEBUG="1")["PSICO_ACCOUNTS"]
+    assert defaults == {"TOKEN_TTL": 30 * 24 * 3600, "REQUIRE_VERIFIED_EMAIL_TO_BOOK": False}
+    changed = load_settings(DEBUG="1", TOKEN_TTL="3600", REQUIRE_VERIFIED_EMAIL_TO_BOOK="1")
+    assert changed["PSICO_ACCOUNTS"] == {"TOKEN_TTL": 3600, "REQUIRE_VERIFIED_EMAIL_TO_BOOK": True}

@@ -9,6 +9,7 @@ from psico_core.converters import DATABASE_ID_MAX_DIGITS
 from psico_core.precompiled import PrecompiledQuery
 from psico_core.query import SEARCH_MAX_WORDS
 
+from .conf import accounts_settings
 from .models import DeviceToken, ProfessionalProfile, Specialization, User, UserType
 
 
@@ -157,3 +158,9 @@ def device_token_of(*, user: User, token_id: int) -> DeviceToken:
         return device_tokens_of(user=user).get(pk=token_id)
     except DeviceToken.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def user_may_book(*, user: User) -> bool:
+    """Whether ``user`` may book appointments as far as accounts is concerned: always, unless
+    ``PSICO_ACCOUNTS["REQUIRE_VERIFIED_EMAIL_TO_BOOK"]`` asks for a verified email address."""
+    return user.email_verified or not accounts_settings.REQUIRE_VERIFIED_EMAIL_TO_BOOK

@@ -373,6 +373,11 @@ class PasswordResetConfirmSerializer(InputSerializer):
     new_password = _password_field()
 
 
+class EmailVerifySerializer(InputSerializer):
+    uid = serializers.CharField(max_length=RESET_UID_MAX_LENGTH)
+    token = serializers.CharField(trim_whitespace=True, max_length=RESET_TOKEN_MAX_LENGTH)
+
+
 class PasswordChangeSerializer(InputSerializer):
     old_password = _password_field()
     new_password = _password_field()

@@ -39,7 +39,8 @@ from .models import (
     User,
     UserType,
 )
-from .tasks import send_password_reset_email
+from .tasks import send_password_reset_email, send_verification_email
+from .verification import email_verification_token_generator
 
 USER_UPDATABLE_FIELDS = frozenset(
     {
@@ -244,7 +245,8 @@ def patient_register(
     language: str = "",
 ) -> User:
     """Self-service sign-up: always a patient, always with a CI and a usable password.
-    ``language`` is the one the person signed up in (the API takes it from the request)."""
+    ``language`` is the one the person signed up in (the API takes it from the request).
+    A verification email goes to the address (:func:`email_verification_request`)."""
     errors: ErrorDict = {}
     if not (ci or "").strip():
         errors["ci"] = [ValidationError(_("The CI is required."), code="required")]
@@ -252,7 +254,7 @@ def patient_register(
         errors["password"] = [ValidationError(_("A password is required."), code="required")]
     if errors:
         raise ValidationError(errors)
-    return user_create(
+    user = user_create(
         email=email,
         password=password,
         user_type=UserType.PATIENT,
@@ -264,6 +266,8 @@ def patient_register(
         date_of_birth=date_of_birth,
         language=language,
     )
+    email_verification_request(user=user)
+    return user
 
 
 def _delete_file_after_commit(storage, name: str) -> None:
@@ -626,6 +630,72 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
     token_revoke_all(user=user)
+    return user
+
+
+EMAIL_ALREADY_VERIFIED = _("Your email address is already verified.")
+EMAIL_VERIFICATION_INVALID = _("This verification link is invalid or has expired.")
+
+
+def email_verification_request(*, user: User) -> None:
+    """Have a verification link emailed to ``user`` (by the worker), in their language.
+
+    Refused when the address is verified already, so that nobody mails themselves in a loop.
+    """
+    if user.email_verified:
+        raise ValidationError(EMAIL_ALREADY_VERIFIED, code="already_verified")
+    send_verification_email.enqueue(user_id=user.pk, language=user.language or get_language())
+
+
+def email_verification_send(*, user_id: int, language: str | None = None) -> bool:
+    """Email the verification link (uid + token) to the active, unverified account
+    ``user_id``; False when there is none. Runs in the background; a failing mail server
+    raises, so that the task records it."""
+    user = User.objects.filter(pk=user_id, is_active=True, email_verified=False).first()
+    if user is None:
+        return False
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token_generator.make_token(user)
+    verify_url = None
+    if accounts_settings.EMAIL_VERIFICATION_URL:
+        verify_url = accounts_settings.EMAIL_VERIFICATION_URL.format(uid=uid, token=token)
+    context = {
+        "user": user,
+        "email": user.email,
+        "uid": uid,
+        "token": token,
+        "verify_url": verify_url,
+        "site_name": accounts_settings.SITE_NAME,
+    }
+    with translation.override(language):
+        subject = _("Confirm your email address for %(site_name)s") % {
+            "site_name": accounts_settings.SITE_NAME
+        }
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=render_to_string("registration/email_verification_email.txt", context),
+            from_email=accounts_settings.PASSWORD_RESET_FROM_EMAIL,
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("registration/email_verification_email.html", context), "text/html"
+        )
+    message.send()
+    return True
+
+
+@transaction.atomic
+def email_verify(*, uid: str, token: str) -> User:
+    """Mark the address verified with the uid and token from the verification email.
+
+    The token covers the address and its state, so it works once, and not for an address
+    changed since it was sent.
+    """
+    user = _user_from_uid(uid)
+    if user is None or not email_verification_token_generator.check_token(user, token):
+        raise ValidationError({"token": EMAIL_VERIFICATION_INVALID}, code="invalid_token")
+    user.email_verified = True
+    user.save(update_fields=["email_verified", "updated_at"])
     return user
 
 

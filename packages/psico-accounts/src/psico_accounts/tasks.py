@@ -50,3 +50,25 @@ def send_password_reset_email(
         )
         return RETRY_SCHEDULED
     return SENT if sent else NO_ACCOUNT
+
+
+@task
+def send_verification_email(*, user_id: int, language: str | None = None, attempt: int = 1) -> str:
+    """Email a verification link to the account ``user_id``; nothing when it has none to verify
+    (deleted, inactive or already verified). Retried like :func:`send_password_reset_email`."""
+    from . import services
+
+    arguments: dict[str, Any] = {"user_id": user_id, "language": language}
+    try:
+        sent = services.email_verification_send(**arguments)
+    except (smtplib.SMTPException, OSError):
+        delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+        if not retry_later(send_verification_email, attempt=attempt, delays=delays, **arguments):
+            raise
+        logger.warning(
+            "The verification email could not be sent (attempt %s); it will be retried.",
+            attempt,
+            exc_info=True,
+        )
+        return RETRY_SCHEDULED
+    return SENT if sent else NO_ACCOUNT

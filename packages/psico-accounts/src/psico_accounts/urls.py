@@ -25,6 +25,12 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("auth/password-change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("auth/verify-email/", views.EmailVerifyView.as_view(), name="verify-email"),
+    path(
+        "auth/verify-email/resend/",
+        views.EmailVerifyResendView.as_view(),
+        name="verify-email-resend",
+    ),
     # Fixed paths first: the routers' detail routes only match numeric ids anyway.
     path("users/me/", views.MeView.as_view(), name="me"),
     path("professionals/me/", views.ProfessionalMeView.as_view(), name="professional-me"),

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
 from psico_core.parsers import JSONParser, MultiPartParser
 from psico_core.permissions import IsClinicAdmin, IsProfessional
 from psico_core.query import OrderingFilter, SearchFilter
+from psico_core.schema import SERVICE_REFUSAL
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -32,6 +33,7 @@ from .serializers import (
     AuthTokenSerializer,
     DetailSerializer,
     DeviceSessionSerializer,
+    EmailVerifySerializer,
     LoginSerializer,
     PasswordChangedSerializer,
     PasswordChangeSerializer,
@@ -48,7 +50,12 @@ from .serializers import (
     UserReadSerializer,
     UserUpdateSerializer,
 )
-from .throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle
+from .throttling import (
+    EmailVerificationRateThrottle,
+    LoginRateThrottle,
+    PasswordResetRateThrottle,
+    RegisterRateThrottle,
+)
 
 ACCOUNTS_TAG = "accounts"
 PROFESSIONALS_TAG = "professionals"
@@ -170,6 +177,10 @@ class LogoutAllView(APIView):
     list=extend_schema(summary="Your signed-in devices"),
     destroy=extend_schema(
         summary="Sign one of your devices out",
+        description=(
+            "Revoke the token of one of your devices (an id from the list); another user's "
+            "device, or one signed out already, is a 404."
+        ),
         responses={204: OpenApiResponse(description="That device's token no longer works.")},
     ),
 )
@@ -261,6 +272,42 @@ class PasswordChangeView(APIView):
             # Keeps this browser signed in; other sessions end with the old password.
             update_session_auth_hash(request._request, request.user)
         return Response({"detail": _("Your password has been changed."), "token": key})
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Confirm your email address with the emailed uid and token",
+    request=EmailVerifySerializer,
+    responses={200: DetailSerializer},
+)
+class EmailVerifyView(AnonymousAPIView):
+    """Mark the address verified with the uid and token of the verification email (sent at
+    sign-up). A token works once, and not after the address changed."""
+
+    throttle_classes = [EmailVerificationRateThrottle]
+
+    def post(self, request):
+        serializer = EmailVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.email_verify(**serializer.validated_data)
+        return Response({"detail": _("Your email address is verified.")})
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Send the verification email again",
+    request=None,
+    responses={200: DetailSerializer, 400: SERVICE_REFUSAL},
+)
+class EmailVerifyResendView(APIView):
+    """Email a new verification link to your address; 400 when it is verified already."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [EmailVerificationRateThrottle]
+
+    def post(self, request):
+        services.email_verification_request(user=request.user)
+        return Response({"detail": _("We have sent you a new verification email.")})
 
 
 class TokenWithProfilesAuthentication(DeviceTokenAuthentication):
