@@ -47,6 +47,8 @@ class Account:
     email: str
     password: str
     token: str
+    # The device token's id (GET /api/auth/sessions/), which the fuzz runs must not revoke.
+    token_id: int
     user_type: str
 
     @property

@@ -25,6 +25,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from psico_accounts.services import token_create  # noqa: E402
 from psico_accounts.testing.factories import (  # noqa: E402
     TEST_PASSWORD,
     AdminFactory,
@@ -32,7 +33,6 @@ from psico_accounts.testing.factories import (  # noqa: E402
     ProfessionalFactory,
     SpecializationFactory,
 )
-from psico_accounts.testing.tokens import token_key_for  # noqa: E402
 from psico_chat.services import message_send  # noqa: E402
 from psico_scheduling.testing.factories import (  # noqa: E402
     AppointmentFactory,
@@ -61,11 +61,13 @@ def appointment_in_two_days(*, patient, psychologist, hour: int):
 
 
 def describe(user) -> dict:
+    token, key = token_create(user=user, user_agent="e2e seed")
     return {
         "id": user.pk,
         "email": user.email,
         "password": TEST_PASSWORD,
-        "token": token_key_for(user),
+        "token": key,
+        "token_id": token.pk,
         "user_type": user.user_type,
     }
 
