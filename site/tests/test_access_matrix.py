@@ -277,6 +277,17 @@ def verification_codes(world: World, actor: str) -> dict[str, Any]:
     }
 
 
+def totp_code(world: World, actor: str) -> dict[str, Any]:
+    # The admin has started setting up an app; the code is the one it shows now.
+    from urllib.parse import parse_qs, urlsplit
+
+    import pyotp
+    from psico_accounts.services import totp_setup
+
+    uri = totp_setup(user=world.users["admin"])
+    return {"code": pyotp.TOTP(parse_qs(urlsplit(uri).query)["secret"][0]).now()}
+
+
 APPOINTMENT = "api/appointments/appointments/<pk>/"
 # Clinic administrators act on any appointment on the clinic's behalf (psico_scheduling's
 # services: "the professional (or a clinic admin)"); they are never chat participants.
@@ -541,6 +552,9 @@ MATRIX: list[Case] = [
     # --- accounts: email verification ----------------------------------------------------------
     Case("post", "api/auth/verify-email/", EVERYONE, body=verification_codes),
     Case("post", "api/auth/verify-email/resend/", signed_in(200)),
+    # --- accounts: second factor of clinic administrators ---------------------------------------
+    Case("post", "api/auth/totp/setup/", only(200, "admin")),
+    Case("post", "api/auth/totp/confirm/", only(200, "admin"), body=totp_code),
 ]
 
 # Routes whose access is Django's own (the admin site, tested below as a whole) or that only

@@ -45,6 +45,13 @@ def check_settings(app_configs, **kwargs):
                 id="psico_accounts.E007",
             )
         )
+    if not isinstance(accounts_settings.REQUIRE_ADMIN_TOTP, bool):
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["REQUIRE_ADMIN_TOTP"] must be True or False.',
+                id="psico_accounts.E009",
+            )
+        )
     if not isinstance(accounts_settings.REQUIRE_VERIFIED_EMAIL_TO_BOOK, bool):
         errors.append(
             Error(

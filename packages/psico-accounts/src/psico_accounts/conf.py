@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_VERIFICATION_URL": None,
     # Whether a patient may book before verifying their email address.
     "REQUIRE_VERIFIED_EMAIL_TO_BOOK": False,
+    # Whether clinic administrators must sign in to the API with a TOTP code (an
+    # authenticator app) besides their password. Turn it on once they have set it up
+    # (POST auth/totp/setup/, then auth/totp/confirm/): until then they cannot sign in.
+    "REQUIRE_ADMIN_TOTP": False,
     # Rate of the "email_verification" scope (resending the verification email).
     "EMAIL_VERIFICATION_THROTTLE_RATE": "5/hour",
 }

@@ -361,3 +361,26 @@ class DeviceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.user_agent or '?'})"
+
+
+class TOTPDevice(models.Model):
+    """A clinic administrator's authenticator app (TOTP, RFC 6238): the shared secret, whether
+    its first code was confirmed, and the last time step used (a code works once)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+        verbose_name=_("user"),
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(_("last used time step"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return str(self.user)

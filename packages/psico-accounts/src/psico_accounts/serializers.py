@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from psico_core.payloads import DatabaseIdRelatedField, InputModelSerializer, InputSerializer
 from rest_framework import serializers
@@ -349,9 +350,42 @@ class RegisterSerializer(AccountsInputModelSerializer):
         return value
 
 
+def _totp_code_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        min_length=6,
+        max_length=6,
+        validators=[
+            RegexValidator(r"^[0-9]{6}\Z", _("Enter the 6 digits of the code."), code="invalid")
+        ],
+        **kwargs,
+    )
+
+
 class LoginSerializer(InputSerializer):
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
     password = _password_field()
+    otp = _totp_code_field(
+        required=False,
+        help_text=_(
+            "The current code of your authenticator app: required for clinic administrators "
+            "who have one set up (or all of them, when the clinic requires it)."
+        ),
+    )
+
+
+class TOTPSetupSerializer(serializers.Serializer):
+    """A new authenticator app's secret, to be confirmed with its first code."""
+
+    provisioning_uri = serializers.CharField(
+        read_only=True, help_text=_("An otpauth:// URI; show it as a QR code to scan.")
+    )
+    secret = serializers.CharField(
+        read_only=True, help_text=_("The same secret, for typing it into the app.")
+    )
+
+
+class TOTPConfirmSerializer(InputSerializer):
+    code = _totp_code_field(help_text=_("The code the authenticator app shows now."))
 
 
 class AuthTokenSerializer(serializers.Serializer):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pyotp
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
@@ -20,7 +22,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,6 +38,7 @@ from .models import (
     PatientProfile,
     ProfessionalProfile,
     Specialization,
+    TOTPDevice,
     User,
     UserType,
 )
@@ -388,8 +391,15 @@ def professional_profile_update(
     return profile
 
 
-def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
-    """The active user with these credentials; the same error for every kind of failure."""
+def user_authenticate(
+    *, email: str, password: str, otp: str | None = None, request: HttpRequest | None = None
+) -> User:
+    """The active user with these credentials; the same error for every kind of failure.
+
+    A clinic administrator with a confirmed authenticator app (or any administrator, when
+    ``REQUIRE_ADMIN_TOTP`` is on) must also give its current code as ``otp``; without it, or
+    with a wrong or used one, a 400 on ``otp`` says so.
+    """
     user = authenticate(request, email=email, password=password)
     if user is None:
         # Django's backends refuse inactive users too; saying which case it is would let
@@ -397,7 +407,103 @@ def user_authenticate(*, email: str, password: str, request: HttpRequest | None 
         raise ValidationError(
             _("Unable to log in with the provided credentials."), code="authorization"
         )
+    if user.is_clinic_admin:
+        _require_totp(user=user, code=otp)
     return user
+
+
+TOTP_STEP_SECONDS = 30
+TOTP_ISSUER = "Psico"
+
+
+def _confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def _require_totp(*, user: User, code: str | None) -> None:
+    device = _confirmed_totp_device(user)
+    if device is None:
+        if accounts_settings.REQUIRE_ADMIN_TOTP:
+            raise ValidationError(
+                {
+                    "otp": _(
+                        "Administrators must sign in with an authenticator app, and this "
+                        "account has none set up. Ask the clinic to turn the requirement off "
+                        "while you set it up."
+                    )
+                },
+                code="totp_not_set_up",
+            )
+        return
+    if not code:
+        raise ValidationError(
+            {"otp": _("Enter the 6-digit code of your authenticator app.")}, code="otp_required"
+        )
+    if not _totp_accept(device=device, code=code):
+        raise ValidationError({"otp": TOTP_CODE_INVALID}, code="otp_invalid")
+
+
+TOTP_CODE_INVALID = _("This code is not valid (or was used already); enter the current one.")
+
+
+def _totp_accept(*, device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is the device's code of the current time step or of a neighbour (clock
+    drift), never a step used before; the step used is recorded, so a code works once."""
+    if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
+        return False
+    totp = pyotp.TOTP(device.secret, interval=TOTP_STEP_SECONDS)
+    now = timezone.now()
+    current = totp.timecode(now)
+    for offset in (0, -1, 1):
+        step = current + offset
+        if device.last_used_step is not None and step <= device.last_used_step:
+            continue
+        if hmac.compare_digest(
+            totp.at(now + dt.timedelta(seconds=offset * TOTP_STEP_SECONDS)), code
+        ):
+            # Conditional: two logins racing with one code cannot both use it.
+            used = TOTPDevice.objects.filter(pk=device.pk).filter(
+                Q(last_used_step__isnull=True) | Q(last_used_step__lt=step)
+            )
+            if used.update(last_used_step=step) == 1:
+                device.last_used_step = step
+                return True
+            return False
+    return False
+
+
+@transaction.atomic
+def totp_setup(*, user: User) -> str:
+    """Start setting up an authenticator app for a clinic administrator: a new secret, and the
+    ``otpauth://`` URI (a QR code) the app reads. It counts once confirmed
+    (:func:`totp_confirm`). Refused when one is confirmed already: a stolen token must not be
+    able to replace the second factor."""
+    if _confirmed_totp_device(user) is not None:
+        raise ValidationError(
+            _("An authenticator app is set up already for this account."), code="totp_exists"
+        )
+    secret = pyotp.random_base32()
+    TOTPDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed_at": None, "last_used_step": None}
+    )
+    return pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS).provisioning_uri(
+        name=user.email, issuer_name=accounts_settings.SITE_NAME or TOTP_ISSUER
+    )
+
+
+@transaction.atomic
+def totp_confirm(*, user: User, code: str) -> TOTPDevice:
+    """Confirm the app being set up with its current code; from then on, logins need one."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+    if device is None or device.confirmed_at is not None:
+        raise ValidationError(
+            _("Start setting up an authenticator app first."), code="totp_not_started"
+        )
+    if not _totp_accept(device=device, code=code):
+        raise ValidationError({"code": TOTP_CODE_INVALID}, code="otp_invalid")
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    return device
 
 
 def token_digest(key: str) -> str:

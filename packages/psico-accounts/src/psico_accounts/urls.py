@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("auth/password-change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("auth/verify-email/", views.EmailVerifyView.as_view(), name="verify-email"),
+    path("auth/totp/setup/", views.TOTPSetupView.as_view(), name="totp-setup"),
+    path("auth/totp/confirm/", views.TOTPConfirmView.as_view(), name="totp-confirm"),
     path(
         "auth/verify-email/resend/",
         views.EmailVerifyResendView.as_view(),

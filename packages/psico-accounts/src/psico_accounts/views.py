@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
@@ -45,6 +46,8 @@ from .serializers import (
     ProfilePictureFormSerializer,
     RegisterSerializer,
     SpecializationSerializer,
+    TOTPConfirmSerializer,
+    TOTPSetupSerializer,
     UserAdminCreateSerializer,
     UserAdminUpdateSerializer,
     UserReadSerializer,
@@ -308,6 +311,42 @@ class EmailVerifyResendView(APIView):
     def post(self, request):
         services.email_verification_request(user=request.user)
         return Response({"detail": _("We have sent you a new verification email.")})
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Start setting up an authenticator app (clinic administrators)",
+    request=None,
+    responses={200: TOTPSetupSerializer, 400: SERVICE_REFUSAL},
+)
+class TOTPSetupView(APIView):
+    """A new TOTP secret for your authenticator app, as an ``otpauth://`` URI (show it as a QR
+    code) and as text; confirm it with ``auth/totp/confirm/``. Refused once an app is confirmed."""
+
+    permission_classes = [IsAuthenticated, IsClinicAdmin]
+
+    def post(self, request):
+        uri = services.totp_setup(user=request.user)
+        secret = parse_qs(urlsplit(uri).query)["secret"][0]
+        return Response({"provisioning_uri": uri, "secret": secret})
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Confirm your authenticator app with its current code (clinic administrators)",
+    request=TOTPConfirmSerializer,
+    responses={200: DetailSerializer},
+)
+class TOTPConfirmView(APIView):
+    """From then on, logging in needs the app's current code (``otp``) besides the password."""
+
+    permission_classes = [IsAuthenticated, IsClinicAdmin]
+
+    def post(self, request):
+        serializer = TOTPConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.totp_confirm(user=request.user, **serializer.validated_data)
+        return Response({"detail": _("Your authenticator app is set up.")})
 
 
 class TokenWithProfilesAuthentication(DeviceTokenAuthentication):
