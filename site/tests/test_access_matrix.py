@@ -195,6 +195,12 @@ def password_change_body(world: World, actor: str) -> dict[str, Any]:
     return {"old_password": TEST_PASSWORD, "new_password": "Una-clave-nueva-2024"}
 
 
+def erasure_body(world: World, actor: str) -> dict[str, Any]:
+    from psico_accounts.testing.factories import TEST_PASSWORD
+
+    return {"password": TEST_PASSWORD}
+
+
 def booking_body(world: World, actor: str) -> dict[str, Any]:
     body = {
         "psychologist": world.users["professional"].pk,
@@ -275,6 +281,22 @@ def verification_codes(world: World, actor: str) -> dict[str, Any]:
         "uid": urlsafe_base64_encode(force_bytes(patient.pk)),
         "token": email_verification_token_generator.make_token(patient),
     }
+
+
+def export_link(world: World) -> dict[str, Any]:
+    # The patient's export, built as the worker builds it; the query is the emailed link's.
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.core import mail
+    from psico_accounts.models import PersonalDataExport
+    from psico_accounts.services import personal_data_export_build
+
+    export = PersonalDataExport.objects.create(user=world.users["patient"])
+    personal_data_export_build(
+        export_id=export.pk, download_url="http://testserver/api/users/me/export/download/"
+    )
+    link = mail.outbox[-1].body.split("http://testserver", 1)[1].split()[0]
+    return {"signature": parse_qs(urlsplit(link).query)["signature"][0]}
 
 
 def totp_code(world: World, actor: str) -> dict[str, Any]:
@@ -555,6 +577,22 @@ MATRIX: list[Case] = [
     # --- accounts: second factor of clinic administrators ---------------------------------------
     Case("post", "api/auth/totp/setup/", only(200, "admin")),
     Case("post", "api/auth/totp/confirm/", only(200, "admin"), body=totp_code),
+    # --- accounts: the patient's rights (export, erasure) ----------------------------------------
+    Case("post", "api/users/me/export/", signed_in(202)),
+    Case(
+        "get",
+        "api/users/me/export/download/",
+        EVERYONE,
+        query=export_link,
+        note="the emailed link is the credential",
+    ),
+    Case("delete", "api/users/me/", signed_in(204), body=erasure_body),
+    Case(
+        "post",
+        "api/users/<pk>/erase/",
+        only(204, "admin"),
+        path=lambda w: {"pk": w.users["other_patient"].pk},
+    ),
 ]
 
 # Routes whose access is Django's own (the admin site, tested below as a whole) or that only

@@ -353,3 +353,11 @@ def test_a_bad_token_ttl_is_refused_by_the_system_check(settings, ttl):
 
     settings.PSICO_ACCOUNTS = {"TOKEN_TTL": ttl}
     assert "psico_accounts.E007" in [error.id for error in check_settings(None)]
+
+
+@pytest.mark.parametrize("ttl", [0, "7", False])
+def test_a_bad_export_link_ttl_is_refused_by_the_system_check(settings, ttl):
+    from psico_accounts.checks import check_settings
+
+    settings.PSICO_ACCOUNTS = {"EXPORT_LINK_TTL": ttl}
+    assert "psico_accounts.E010" in [error.id for error in check_settings(None)]

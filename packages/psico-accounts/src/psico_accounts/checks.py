@@ -45,6 +45,14 @@ def check_settings(app_configs, **kwargs):
                 id="psico_accounts.E007",
             )
         )
+    link_ttl = accounts_settings.EXPORT_LINK_TTL
+    if isinstance(link_ttl, bool) or not isinstance(link_ttl, int) or link_ttl < 60:
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["EXPORT_LINK_TTL"] must be a number of seconds, at least 60.',
+                id="psico_accounts.E010",
+            )
+        )
     if not isinstance(accounts_settings.REQUIRE_ADMIN_TOTP, bool):
         errors.append(
             Error(

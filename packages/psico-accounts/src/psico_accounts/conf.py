@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     # authenticator app) besides their password. Turn it on once they have set it up
     # (POST auth/totp/setup/, then auth/totp/confirm/): until then they cannot sign in.
     "REQUIRE_ADMIN_TOTP": False,
+    # Seconds the emailed link to a personal data export works (once): 7 days.
+    "EXPORT_LINK_TTL": 7 * 24 * 3600,
     # Rate of the "email_verification" scope (resending the verification email).
     "EMAIL_VERIFICATION_THROTTLE_RATE": "5/hour",
 }

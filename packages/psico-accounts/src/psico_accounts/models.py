@@ -384,3 +384,27 @@ class TOTPDevice(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class PersonalDataExport(models.Model):
+    """A user's data as JSON, built by the worker, downloaded once through a signed link."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="personal_data_exports",
+        verbose_name=_("user"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+    # Emptied once downloaded (or when the link has expired and another is asked for).
+    data = models.JSONField(_("data"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data export")
+        verbose_name_plural = _("personal data exports")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.requested_at:%Y-%m-%d})"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from psico_core.payloads import DatabaseIdRelatedField, InputModelSerializer, InputSerializer
+from psico_core.query import QueryParametersSerializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -370,6 +371,16 @@ class LoginSerializer(InputSerializer):
             "The current code of your authenticator app: required for clinic administrators "
             "who have one set up (or all of them, when the clinic requires it)."
         ),
+    )
+
+
+class ErasureSerializer(InputSerializer):
+    password = _password_field(help_text=_("Your password, to confirm."))
+
+
+class ExportDownloadQuerySerializer(QueryParametersSerializer):
+    signature = serializers.CharField(
+        max_length=200, help_text=_("From the emailed link; it works once.")
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -21,13 +22,15 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signing import BadSignature, TimestampSigner
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from psico_core.precompiled import PrecompiledQuery
@@ -36,13 +39,15 @@ from .conf import accounts_settings
 from .models import (
     DeviceToken,
     PatientProfile,
+    PersonalDataExport,
     ProfessionalProfile,
     Specialization,
     TOTPDevice,
     User,
     UserType,
 )
-from .tasks import send_password_reset_email, send_verification_email
+from .personal_data import export_sections, user_erased
+from .tasks import build_personal_data_export, send_password_reset_email, send_verification_email
 from .verification import email_verification_token_generator
 
 USER_UPDATABLE_FIELDS = frozenset(
@@ -802,6 +807,185 @@ def email_verify(*, uid: str, token: str) -> User:
         raise ValidationError({"token": EMAIL_VERIFICATION_INVALID}, code="invalid_token")
     user.email_verified = True
     user.save(update_fields=["email_verified", "updated_at"])
+    return user
+
+
+# The patient's rights: export and erasure ---------------------------------------------------
+
+EXPORT_SIGNING_SALT = "psico_accounts.personal_data_export"
+# Stored in place of an erased user's names (data, not a message: it is not translated).
+ERASED_USER_NAME = "Usuario eliminado"
+
+
+def _user_section(user: User) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        field: getattr(user, field)
+        for field in (
+            "id",
+            "email",
+            "username",
+            "first_name",
+            "last_name",
+            "user_type",
+            "ci",
+            "phone",
+            "gender",
+            "date_of_birth",
+            "language",
+            "email_verified",
+            "date_joined",
+            "last_login",
+        )
+    }
+    section["profile_picture"] = user.profile_picture.name if user.profile_picture else ""
+    patient = PatientProfile.objects.filter(user=user).first()
+    if patient is not None:
+        section["patient_profile"] = {
+            "emergency_contact_name": patient.emergency_contact_name,
+            "emergency_contact_phone": patient.emergency_contact_phone,
+        }
+    professional = ProfessionalProfile.objects.filter(user=user).first()
+    if professional is not None:
+        section["professional_profile"] = {
+            field: getattr(professional, field)
+            for field in PROFESSIONAL_PROFILE_FIELDS
+            if field != "specializations"
+        } | {"specializations": list(professional.specializations.values_list("name", flat=True))}
+    section["devices"] = list(
+        DeviceToken.objects.filter(user=user).values(
+            "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent"
+        )
+    )
+    return section
+
+
+def personal_data_export_request(*, user: User, download_url: str) -> PersonalDataExport:
+    """Have ``user``'s data gathered by the worker and a download link emailed to them.
+
+    ``download_url`` is the absolute address of the download endpoint; the link adds a signed,
+    expiring ``signature`` to it (``EXPORT_LINK_TTL``) that works once.
+    """
+    export = PersonalDataExport.objects.create(user=user)
+    build_personal_data_export.enqueue(
+        export_id=export.pk, download_url=download_url, language=user.language or get_language()
+    )
+    return export
+
+
+def personal_data_export_build(
+    *, export_id: int, download_url: str, language: str | None = None
+) -> bool:
+    """Gather the export's data (accounts' own, and each app's through
+    :data:`~psico_accounts.personal_data.personal_data_export`), store it and email the link;
+    False when the export is gone or built already. Runs in the worker."""
+    export = (
+        PersonalDataExport.objects.select_related("user")
+        .filter(pk=export_id, ready_at__isnull=True)
+        .first()
+    )
+    if export is None:
+        return False
+    user = export.user
+    now = timezone.now()
+    data = {
+        "generated_at": now,
+        "user": _user_section(user),
+        **export_sections(user=user),
+    }
+    export.data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    export.ready_at = now
+    export.save(update_fields=["data", "ready_at"])
+    signature = TimestampSigner(salt=EXPORT_SIGNING_SALT).sign(str(export.pk))
+    link = f"{download_url}?{urlencode({'signature': signature})}"
+    days = accounts_settings.EXPORT_LINK_TTL // (24 * 3600)
+    with translation.override(language):
+        subject = _("Your %(site_name)s data is ready") % {"site_name": accounts_settings.SITE_NAME}
+        body = _(
+            "Hello,\n\nThe copy of your data you asked for is ready. Download it (once) from "
+            "this link, which works for %(days)s days:\n\n%(link)s\n\nIf you did not ask for "
+            "it, tell the clinic.\n\nThe %(site_name)s team"
+        ) % {"days": days, "link": link, "site_name": accounts_settings.SITE_NAME}
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=str(body),
+            from_email=accounts_settings.PASSWORD_RESET_FROM_EMAIL,
+            to=[user.email],
+        )
+    message.send()
+    return True
+
+
+@transaction.atomic
+def personal_data_export_download(*, signature: str) -> dict[str, Any]:
+    """The export a signed link names, once: it is emptied as it is handed out. ``Http404``
+    for a bad, expired or used link."""
+    try:
+        export_id = TimestampSigner(salt=EXPORT_SIGNING_SALT).unsign(
+            signature, max_age=accounts_settings.EXPORT_LINK_TTL
+        )
+    except BadSignature as exc:  # SignatureExpired is one too
+        raise Http404 from exc
+    export = (
+        PersonalDataExport.objects.select_for_update()
+        .filter(
+            pk=int(export_id),
+            ready_at__isnull=False,
+            downloaded_at__isnull=True,
+            user__is_active=True,
+        )
+        .first()
+    )
+    if export is None or export.data is None:
+        raise Http404
+    data = export.data
+    export.data = None
+    export.downloaded_at = timezone.now()
+    export.save(update_fields=["data", "downloaded_at"])
+    return data
+
+
+@transaction.atomic
+def user_erase(*, user: User, password: str | None = None) -> User:
+    """Erase ``user``'s personal data, keeping what others need as anonymous history.
+
+    With ``password`` (a user erasing themselves) it must be theirs; the clinic erases on
+    request without it. The account is anonymised (names, a placeholder email, no CI, phone,
+    gender, date of birth, picture or usable password) and switched off; its tokens, second
+    factor and exports go; then :data:`~psico_accounts.personal_data.user_erased` lets the
+    other apps erase theirs (the chat replaces the user's messages). Appointments stay, as the
+    professional's records, with the anonymised user.
+    """
+    if password is not None and not user.check_password(password):
+        raise ValidationError(
+            {"password": _("Your password was entered incorrectly.")}, code="password_incorrect"
+        )
+    old_picture = user.profile_picture.name if user.profile_picture else ""
+    user.first_name = ERASED_USER_NAME
+    user.last_name = ""
+    user.email = f"eliminado-{user.pk}@eliminado.invalid"
+    user.username = f"eliminado-{user.pk}"
+    user.ci = None
+    user.phone = ""
+    user.gender = ""
+    user.date_of_birth = None
+    user.profile_picture = ""
+    user.language = ""
+    user.email_verified = False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    PatientProfile.objects.filter(user=user).update(
+        emergency_contact_name="", emergency_contact_phone=""
+    )
+    ProfessionalProfile.objects.filter(user=user).update(
+        bio="", license_number="", is_public=False, accepting_new_patients=False
+    )
+    token_revoke_all(user=user)
+    TOTPDevice.objects.filter(user=user).delete()
+    PersonalDataExport.objects.filter(user=user).delete()
+    user_erased.send(sender=type(user), user=user)
+    if old_picture:
+        _delete_file_after_commit(user.profile_picture.storage, old_picture)
     return user
 
 

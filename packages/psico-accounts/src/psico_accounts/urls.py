@@ -35,6 +35,12 @@ urlpatterns = [
     ),
     # Fixed paths first: the routers' detail routes only match numeric ids anyway.
     path("users/me/", views.MeView.as_view(), name="me"),
+    path("users/me/export/", views.ExportView.as_view(), name="export"),
+    path(
+        "users/me/export/download/",
+        views.ExportDownloadView.as_view(),
+        name="export-download",
+    ),
     path("professionals/me/", views.ProfessionalMeView.as_view(), name="professional-me"),
     path(
         "professionals/specializations/",

@@ -7,9 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -21,6 +23,7 @@ from psico_core.permissions import IsClinicAdmin, IsProfessional
 from psico_core.query import OrderingFilter, SearchFilter
 from psico_core.schema import SERVICE_REFUSAL
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -35,6 +38,8 @@ from .serializers import (
     DetailSerializer,
     DeviceSessionSerializer,
     EmailVerifySerializer,
+    ErasureSerializer,
+    ExportDownloadQuerySerializer,
     LoginSerializer,
     PasswordChangedSerializer,
     PasswordChangeSerializer,
@@ -349,6 +354,52 @@ class TOTPConfirmView(APIView):
         return Response({"detail": _("Your authenticator app is set up.")})
 
 
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Ask for a copy of your data",
+    request=None,
+    responses={
+        202: OpenApiResponse(
+            response=DetailSerializer,
+            description="The copy is being prepared; a download link will be emailed.",
+        )
+    },
+)
+class ExportView(APIView):
+    """A JSON copy of everything the site keeps about you (account, profile, devices,
+    appointments, chat messages), gathered in the background; a link to download it once is
+    emailed to you and expires after ``EXPORT_LINK_TTL``."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        download_url = request.build_absolute_uri(reverse("psico_accounts:export-download"))
+        services.personal_data_export_request(user=request.user, download_url=download_url)
+        return Response(
+            {"detail": _("We are preparing a copy of your data and will email you a link.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+@extend_schema(
+    tags=[ACCOUNTS_TAG],
+    summary="Download a copy of your data (the emailed link)",
+    parameters=[ExportDownloadQuerySerializer],
+    responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="The data.")},
+)
+class ExportDownloadView(AnonymousAPIView):
+    """The link is the credential: it works once, until it expires; then 404."""
+
+    def get(self, request):
+        query = ExportDownloadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = services.personal_data_export_download(**query.validated_data)
+        return Response(
+            data,
+            headers={"Content-Disposition": 'attachment; filename="psico-data.json"'},
+        )
+
+
 class TokenWithProfilesAuthentication(DeviceTokenAuthentication):
     """The device token authentication, with the user's profiles joined in the token's query."""
 
@@ -396,6 +447,25 @@ class MeView(generics.GenericAPIView):
     def get(self, request):
         user = selectors.user_profiles_loaded(user=request.user)
         return Response(UserReadSerializer(user, context={"request": request}).data)
+
+    @extend_schema(
+        tags=[ACCOUNTS_TAG],
+        summary="Erase your account and personal data",
+        description=(
+            "Anonymises the account for good (names, email, CI, phone, date of birth, picture "
+            "and password), signs out every device and replaces the text of your chat "
+            "messages; appointments stay, anonymous, in the professionals' records."
+        ),
+        request=ErasureSerializer,
+        responses={204: OpenApiResponse(description="Erased; the token no longer works.")},
+    )
+    def delete(self, request):
+        serializer = ErasureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_erase(user=self.get_object(), **serializer.validated_data)
+        if request.auth is None:
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def patch(self, request):
         user = self.get_object()
@@ -492,6 +562,20 @@ class UserAdminViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.user_deactivate(user=instance)
+
+    @extend_schema(
+        summary="Erase a user's personal data on their request (clinic administrators)",
+        description=(
+            "As DELETE /api/users/me/ does for its owner, without the password: the account "
+            "is anonymised and switched off for good; appointments stay, anonymous."
+        ),
+        request=None,
+        responses={204: OpenApiResponse(description="Erased.")},
+    )
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        services.user_erase(user=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

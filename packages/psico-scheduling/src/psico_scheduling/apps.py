@@ -9,4 +9,12 @@ class PsicoSchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from psico_accounts.personal_data import personal_data_export
+
         from . import checks  # noqa: F401  (registers the settings check)
+        from .personal_data import appointments_export
+
+        # A user's appointments in their data export (accounts cannot import scheduling).
+        personal_data_export.connect(
+            appointments_export, dispatch_uid="psico_scheduling.personal_data"
+        )
