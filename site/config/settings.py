@@ -379,6 +379,7 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_RATE_LOGIN", default="10/minute"),
         "password_reset": env.str("THROTTLE_RATE_PASSWORD_RESET", default="5/hour"),
         "register": env.str("THROTTLE_RATE_REGISTER", default="20/hour"),
+        "email_verification": env.str("THROTTLE_RATE_EMAIL_VERIFICATION", default="5/hour"),
     },
 }
 

@@ -51,6 +51,7 @@ SETTINGS_ENV = (
     "REMINDER_OFFSETS_MINUTES",
     "WEBHOOK_ALLOWED_NETWORKS",
     "TOKEN_TTL",
+    "THROTTLE_RATE_EMAIL_VERIFICATION",
     "REQUIRE_VERIFIED_EMAIL_TO_BOOK",
 )
 PRODUCTION = {
@@ -248,6 +249,7 @@ def test_throttle_rates_and_cors_origins_from_environment(load_settings):
         THROTTLE_RATE_LOGIN="3/minute",
         THROTTLE_RATE_PASSWORD_RESET="1/hour",
         THROTTLE_RATE_REGISTER="2/day",
+        THROTTLE_RATE_EMAIL_VERIFICATION="4/day",
         CORS_ALLOWED_ORIGINS="https://app.psico.example",
     )
 
@@ -255,6 +257,7 @@ def test_throttle_rates_and_cors_origins_from_environment(load_settings):
         "login": "3/minute",
         "password_reset": "1/hour",
         "register": "2/day",
+        "email_verification": "4/day",
     }
     assert settings["CORS_ALLOWED_ORIGINS"] == ["https://app.psico.example"]
 

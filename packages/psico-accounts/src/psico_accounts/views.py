@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
 from psico_core.parsers import JSONParser, MultiPartParser
 from psico_core.permissions import IsClinicAdmin, IsProfessional
 from psico_core.query import OrderingFilter, SearchFilter
-from psico_core.schema import SERVICE_REFUSAL
+from psico_core.schema import SERVICE_REFUSAL, AutoSchema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
@@ -385,7 +385,10 @@ class ExportView(APIView):
     tags=[ACCOUNTS_TAG],
     summary="Download a copy of your data (the emailed link)",
     parameters=[ExportDownloadQuerySerializer],
-    responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="The data.")},
+    responses={
+        200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="The data."),
+        404: SERVICE_REFUSAL,
+    },
 )
 class ExportDownloadView(AnonymousAPIView):
     """The link is the credential: it works once, until it expires; then 404."""
@@ -404,6 +407,20 @@ class TokenWithProfilesAuthentication(DeviceTokenAuthentication):
     """The device token authentication, with the user's profiles joined in the token's query."""
 
     select_related = ("user__patient_profile", "user__professional_profile")
+
+
+class BodyOnDeleteAutoSchema(AutoSchema):
+    """The site's schema class, documenting the JSON body of a DELETE too (the password that
+    confirms an erasure): drf-spectacular documents bodies of POST, PUT and PATCH only."""
+
+    def _get_request_body(self, direction="request"):
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
 
 
 @extend_schema_view(
@@ -425,6 +442,7 @@ class MeView(generics.GenericAPIView):
     # The strict JSON parser, as REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] should name it.
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     serializer_class = UserReadSerializer
+    schema = BodyOnDeleteAutoSchema()
 
     def get_authenticators(self):
         # The host's authentication classes, except that a token brings the user's profiles
@@ -456,7 +474,7 @@ class MeView(generics.GenericAPIView):
             "and password), signs out every device and replaces the text of your chat "
             "messages; appointments stay, anonymous, in the professionals' records."
         ),
-        request=ErasureSerializer,
+        request={"application/json": ErasureSerializer},
         responses={204: OpenApiResponse(description="Erased; the token no longer works.")},
     )
     def delete(self, request):
