@@ -224,10 +224,10 @@ def main() -> int:
     harness.setup_django("chat", require_postgres=True)
     from django.db import connections
     from psico_accounts.testing.factories import PatientFactory, ProfessionalFactory
+    from psico_accounts.testing.tokens import token_key_for
     from psico_chat.models import ChatMessage
     from psico_scheduling.models import AppointmentStatus
     from psico_scheduling.testing.factories import AppointmentFactory
-    from rest_framework.authtoken.models import Token
 
     size = SIZES[args.size]
     with harness.bench_database():
@@ -236,8 +236,8 @@ def main() -> int:
         appointment = AppointmentFactory(
             patient=patient, psychologist=professional, status=AppointmentStatus.CONFIRMED
         )
-        patient_token = Token.objects.create(user=patient).key
-        professional_token = Token.objects.create(user=professional).key
+        patient_token = token_key_for(patient)
+        professional_token = token_key_for(professional)
         # The database connection pool on, as a deployment should run (see bench/README.md).
         env = harness.site_environment(
             DJANGO_SETTINGS_MODULE="bench.chat_site_settings",

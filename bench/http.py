@@ -165,7 +165,7 @@ def create_users(count: int) -> tuple[list[tuple[int, str]], list[tuple[int, str
         ProfessionalFactory,
         SpecializationFactory,
     )
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
     specializations = SpecializationFactory.create_batch(3)
     patients = PatientFactory.create_batch(count)
@@ -174,7 +174,7 @@ def create_users(count: int) -> tuple[list[tuple[int, str]], list[tuple[int, str
         professional.professional_profile.specializations.set(specializations[:2])
 
     def tokens(users):
-        return [(user.pk, Token.objects.create(user=user).key) for user in users]
+        return [(user.pk, token_key_for(user)) for user in users]
 
     return tokens(patients), tokens(professionals)
 

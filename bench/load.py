@@ -104,9 +104,9 @@ def create_data(size: dict, chooser: random.Random) -> tuple[list[Booking], list
     professional's slot being taken, never the patient's own overlap.
     """
     from psico_accounts.testing.factories import PatientFactory, ProfessionalFactory
+    from psico_accounts.testing.tokens import token_key_for
     from psico_scheduling.models import WeeklyAvailability
     from psico_scheduling.testing.factories import WeeklyAvailabilityFactory
-    from rest_framework.authtoken.models import Token
 
     professionals = ProfessionalFactory.create_batch(size["professionals"])
     WeeklyAvailability.objects.bulk_create(
@@ -118,10 +118,7 @@ def create_data(size: dict, chooser: random.Random) -> tuple[list[Booking], list
         for opens, closes in SCHEDULE
     )
     patients = PatientFactory.create_batch(size["professionals"] * size["copies"] + 10)
-    tokens = Token.objects.bulk_create(
-        Token(key=Token.generate_key(), user=patient) for patient in patients
-    )
-    keys = [token.key for token in tokens]
+    keys = [token_key_for(patient) for patient in patients]
 
     monday = first_monday()
     days = [monday + dt.timedelta(days=n) for n in range(size["days"])]

@@ -77,13 +77,13 @@ def create_chats(count: int) -> list[tuple[int, str, str]]:
 
     from django.utils import timezone
     from psico_accounts.testing.factories import PatientFactory, ProfessionalFactory
+    from psico_accounts.testing.tokens import token_key_for
     from psico_scheduling.models import Appointment, AppointmentStatus
-    from rest_framework.authtoken.models import Token
 
     people = min(PROFESSIONALS, count)
     professionals = [ProfessionalFactory() for _ in range(people)]
     patients = [PatientFactory() for _ in range(people)]
-    tokens = {user.pk: Token.objects.create(user=user).key for user in (*professionals, *patients)}
+    tokens = {user.pk: token_key_for(user) for user in (*professionals, *patients)}
     first_hour = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
     appointments = Appointment.objects.bulk_create(
         Appointment(

@@ -48,6 +48,8 @@ class Account:
     email: str
     password: str
     token: str
+    # The device token's id (GET /api/auth/sessions/), which the fuzz runs must not revoke.
+    token_id: int
     user_type: str
 
     @property
@@ -142,11 +144,13 @@ def server_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
             "THROTTLE_RATE_LOGIN": "100000/min",
             "THROTTLE_RATE_REGISTER": "100000/min",
             "THROTTLE_RATE_PASSWORD_RESET": "100000/min",
+            "THROTTLE_RATE_EMAIL_VERIFICATION": "100000/min",
             "STATIC_ROOT": str(ARTIFACTS_DIR / "static"),
             "MEDIA_ROOT": str(ARTIFACTS_DIR / "media"),
             # Production refuses the console backend (it would log reset codes): mail goes to
             # files with the artifacts.
-            "EMAIL_URL": f"filemail://{ARTIFACTS_DIR / 'mail'}",
+            # django-environ drops the first slash of the path: "filemail:////abs/path".
+            "EMAIL_URL": f"filemail:///{ARTIFACTS_DIR / 'mail'}",
             # Sealed notes and chat messages: production refuses to start without a key.
             "RECORDS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         }

@@ -25,6 +25,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from psico_accounts.services import token_create  # noqa: E402
 from psico_accounts.testing.factories import (  # noqa: E402
     TEST_PASSWORD,
     AdminFactory,
@@ -39,7 +40,6 @@ from psico_scheduling.testing.factories import (  # noqa: E402
     BlockedDateFactory,
     WeeklyAvailabilityFactory,
 )
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 EVERY_DAY = range(7)
 FUZZ_IDS_FROM = 900_000
@@ -62,12 +62,13 @@ def appointment_in_two_days(*, patient, psychologist, hour: int):
 
 
 def describe(user) -> dict:
-    token, _ = Token.objects.get_or_create(user=user)
+    token, key = token_create(user=user, user_agent="e2e seed")
     return {
         "id": user.pk,
         "email": user.email,
         "password": TEST_PASSWORD,
-        "token": token.key,
+        "token": key,
+        "token_id": token.pk,
         "user_type": user.user_type,
     }
 

@@ -45,6 +45,8 @@ HASHING_PATHS = {
     "/api/auth/password-reset/confirm/",
     "/api/users/",
     "/api/users/{id}/",
+    # Erasing one's account checks the password first.
+    "/api/users/me/",
 }
 REQUEST_TIMEOUT_SECONDS = 30.0
 
@@ -201,7 +203,7 @@ def identities_for(operation: Operation) -> list[str | None]:
         return [None]
     if operation.optional_auth:
         return [None, "hostile_patient"]
-    if path == "/api/auth/logout/":
+    if path in ("/api/auth/logout/", "/api/auth/logout-all/"):
         return ["hostile_spare"]
     if path == "/api/auth/password-change/":
         return ["hostile_password"]
@@ -222,6 +224,8 @@ def valid_path_id(operation: Operation, name: str, ids: dict, accounts: dict) ->
         "/api/professionals/": accounts["hostile_professional"].id,
         "/api/users/": accounts["hostile_target"].id,
         "/api/chat/": ids["hostile_appointment"],
+        # Someone else's device: a 404 that never signs the calling identity out.
+        "/api/auth/sessions/": accounts["hostile_spare"].token_id,
     }
     for prefix, value in table.items():
         if path.startswith(prefix):

@@ -47,7 +47,6 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "corsheaders",
     "drf_spectacular",
@@ -297,6 +296,16 @@ PSICO_SCHEDULING = {
     "WAITLIST_HOLD_MINUTES": env.int("WAITLIST_HOLD_MINUTES", default=30),
 }
 
+# --- Accounts -----------------------------------------------------------------------------
+
+# An API token (one per signed-in device) expires TOKEN_TTL seconds after its last use
+# (default 30 days). REQUIRE_VERIFIED_EMAIL_TO_BOOK=1 lets patients book only once they have
+# confirmed their email address.
+PSICO_ACCOUNTS = {
+    "TOKEN_TTL": env.int("TOKEN_TTL", default=30 * 24 * 3600),
+    "REQUIRE_VERIFIED_EMAIL_TO_BOOK": env.bool("REQUIRE_VERIFIED_EMAIL_TO_BOOK", default=False),
+}
+
 # --- Notifications ------------------------------------------------------------------------
 
 # Appointment emails (psico-notifications), sent by the worker. FRONTEND_URL makes the email
@@ -326,20 +335,20 @@ PSICO_NOTIFICATIONS = {
 
 # --- Links into the front end ------------------------------------------------------------
 
-# The password reset email links here, {uid} and {token} filled in, e.g.
-# https://app.example.com/reset/{uid}/{token}; unset, the email carries the uid and the token
-# for the front end to use. (The booking email's link is FRONTEND_URL above.)
-_password_reset_url = env.str("PASSWORD_RESET_URL", default="") or None
-if _password_reset_url is not None and not (
-    _password_reset_url.startswith(("https://", "http://"))
-    and "{uid}" in _password_reset_url
-    and "{token}" in _password_reset_url
-):
-    raise ImproperlyConfigured(
-        "PASSWORD_RESET_URL must be an http(s) URL with {uid} and {token}, e.g."
-        " https://app.example.com/reset/{uid}/{token}."
-    )
-PSICO_ACCOUNTS = {"PASSWORD_RESET_URL": _password_reset_url}
+# The password reset and the email verification emails link here, {uid} and {token} filled
+# in, e.g. https://app.example.com/reset/{uid}/{token}; unset, the email carries the uid and
+# the token for the front end to use. (The booking email's link is FRONTEND_URL above.)
+for _name in ("PASSWORD_RESET_URL", "EMAIL_VERIFICATION_URL"):
+    _link = env.str(_name, default="") or None
+    if _link is not None and not (
+        _link.startswith(("https://", "http://")) and "{uid}" in _link and "{token}" in _link
+    ):
+        raise ImproperlyConfigured(
+            f"{_name} must be an http(s) URL with {{uid}} and {{token}}, e.g."
+            " https://app.example.com/reset/{uid}/{token}."
+        )
+    PSICO_ACCOUNTS[_name] = _link
+
 # --- Sealed data (clinical notes, chat messages) -------------------------------------------
 
 # Fernet keys, comma-separated, newest first: the newest seals, every one unseals. Rotate by
@@ -406,8 +415,9 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's token authentication, with the token's query compiled once per process.
-        "psico_core.authentication.TokenAuthentication",
+        # Per-device API tokens (psico_accounts): hashed at rest, expiring TOKEN_TTL after
+        # their last use, their query compiled once per process.
+        "psico_accounts.authentication.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Strict JSON (nesting depth, lone surrogates, NaN answer 400, never 500) and a multipart
@@ -430,6 +440,7 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_RATE_LOGIN", default="10/minute"),
         "password_reset": env.str("THROTTLE_RATE_PASSWORD_RESET", default="5/hour"),
         "register": env.str("THROTTLE_RATE_REGISTER", default="20/hour"),
+        "email_verification": env.str("THROTTLE_RATE_EMAIL_VERIFICATION", default="5/hour"),
     },
 }
 

@@ -207,6 +207,12 @@ def patients_waitlist_entry(world: World):
     )
 
 
+def erasure_body(world: World, actor: str) -> dict[str, Any]:
+    from psico_accounts.testing.factories import TEST_PASSWORD
+
+    return {"password": TEST_PASSWORD}
+
+
 def booking_body(world: World, actor: str) -> dict[str, Any]:
     body = {
         "psychologist": world.users["professional"].pk,
@@ -308,6 +314,53 @@ def clinical_note(world: World) -> dict[str, Any]:
     from psico_records.testing.factories import ClinicalNoteFactory
 
     return {"pk": ClinicalNoteFactory(appointment=world.appointment, content=NOTE_TEXT).pk}
+
+
+def patient_device(world: World) -> dict[str, Any]:
+    from psico_accounts.services import token_create
+
+    token, _key = token_create(user=world.users["patient"], user_agent="Teléfono")
+    return {"pk": token.pk}
+
+
+def verification_codes(world: World, actor: str) -> dict[str, Any]:
+    # The patient's codes: whoever holds them (they travel by email) may use them.
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+    from psico_accounts.verification import email_verification_token_generator
+
+    patient = world.users["patient"]
+    return {
+        "uid": urlsafe_base64_encode(force_bytes(patient.pk)),
+        "token": email_verification_token_generator.make_token(patient),
+    }
+
+
+def export_link(world: World) -> dict[str, Any]:
+    # The patient's export, built as the worker builds it; the query is the emailed link's.
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.core import mail
+    from psico_accounts.models import PersonalDataExport
+    from psico_accounts.services import personal_data_export_build
+
+    export = PersonalDataExport.objects.create(user=world.users["patient"])
+    personal_data_export_build(
+        export_id=export.pk, download_url="http://testserver/api/users/me/export/download/"
+    )
+    link = mail.outbox[-1].body.split("http://testserver", 1)[1].split()[0]
+    return {"signature": parse_qs(urlsplit(link).query)["signature"][0]}
+
+
+def totp_code(world: World, actor: str) -> dict[str, Any]:
+    # The admin has started setting up an app; the code is the one it shows now.
+    from urllib.parse import parse_qs, urlsplit
+
+    import pyotp
+    from psico_accounts.services import totp_setup
+
+    uri = totp_setup(user=world.users["admin"])
+    return {"code": pyotp.TOTP(parse_qs(urlsplit(uri).query)["secret"][0]).now()}
 
 
 APPOINTMENT = "api/appointments/appointments/<pk>/"
@@ -644,6 +697,38 @@ MATRIX: list[Case] = [
     # The sockets' AsyncAPI document, and /app (without the slash) sent to the web client.
     Case("get", "api/asyncapi.yaml", EVERYONE),
     Case("get", "app", statuses(302)),
+    # --- accounts: devices (per-device tokens) --------------------------------------------------
+    Case("post", "api/auth/logout-all/", signed_in(204)),
+    Case("get", "api/auth/sessions/", signed_in(200)),
+    Case(
+        "delete",
+        "api/auth/sessions/<pk>/",
+        only(204, "patient", denied=404),
+        path=patient_device,
+        note="another user's device is a 404",
+    ),
+    # --- accounts: email verification ----------------------------------------------------------
+    Case("post", "api/auth/verify-email/", EVERYONE, body=verification_codes),
+    Case("post", "api/auth/verify-email/resend/", signed_in(200)),
+    # --- accounts: second factor of clinic administrators ---------------------------------------
+    Case("post", "api/auth/totp/setup/", only(200, "admin")),
+    Case("post", "api/auth/totp/confirm/", only(200, "admin"), body=totp_code),
+    # --- accounts: the patient's rights (export, erasure) ----------------------------------------
+    Case("post", "api/users/me/export/", signed_in(202)),
+    Case(
+        "get",
+        "api/users/me/export/download/",
+        EVERYONE,
+        query=export_link,
+        note="the emailed link is the credential",
+    ),
+    Case("delete", "api/users/me/", signed_in(204), body=erasure_body),
+    Case(
+        "post",
+        "api/users/<pk>/erase/",
+        only(204, "admin"),
+        path=lambda w: {"pk": w.users["other_patient"].pk},
+    ),
 ]
 
 # Routes whose access is Django's own (the admin site, tested below as a whole) or that only

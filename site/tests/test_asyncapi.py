@@ -117,17 +117,15 @@ async def received(communicator: WebsocketCommunicator) -> list[dict]:
 @pytest.mark.django_db(transaction=True)
 async def test_what_the_sockets_send_stays_within_the_documented_frames(appointment):
     from channels.db import database_sync_to_async
+    from psico_accounts.testing.tokens import token_key_for
     from psico_scheduling.services import appointment_confirm
-    from rest_framework.authtoken.models import Token
 
-    patient_token = await database_sync_to_async(Token.objects.create)(user=appointment.patient)
-    professional_token = await database_sync_to_async(Token.objects.create)(
-        user=appointment.psychologist
-    )
+    patient_key = await database_sync_to_async(token_key_for)(appointment.patient)
+    professional_key = await database_sync_to_async(token_key_for)(appointment.psychologist)
     chat_path = f"/ws/chat/{appointment.pk}/?token="
-    patient = socket(chat_path + patient_token.key)
-    professional = socket(chat_path + professional_token.key)
-    live = socket(f"/ws/notifications/?token={professional_token.key}")
+    patient = socket(chat_path + patient_key)
+    professional = socket(chat_path + professional_key)
+    live = socket(f"/ws/notifications/?token={professional_key}")
     for communicator in (patient, professional, live):
         connected, _ = await communicator.connect(timeout=5)
         assert connected

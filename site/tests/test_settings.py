@@ -53,8 +53,12 @@ SETTINGS_ENV = (
     "WAITLIST_HOLD_MINUTES",
     "WEB_CLIENT_ROOT",
     "PASSWORD_RESET_URL",
+    "EMAIL_VERIFICATION_URL",
     "CORS_ALLOWED_ORIGIN_REGEXES",
     "RECORDS_ENCRYPTION_KEYS",
+    "TOKEN_TTL",
+    "THROTTLE_RATE_EMAIL_VERIFICATION",
+    "REQUIRE_VERIFIED_EMAIL_TO_BOOK",
 )
 PRODUCTION = {
     "DEBUG": "0",
@@ -252,6 +256,7 @@ def test_throttle_rates_and_cors_origins_from_environment(load_settings):
         THROTTLE_RATE_LOGIN="3/minute",
         THROTTLE_RATE_PASSWORD_RESET="1/hour",
         THROTTLE_RATE_REGISTER="2/day",
+        THROTTLE_RATE_EMAIL_VERIFICATION="4/day",
         CORS_ALLOWED_ORIGINS="https://app.psico.example",
     )
 
@@ -259,6 +264,7 @@ def test_throttle_rates_and_cors_origins_from_environment(load_settings):
         "login": "3/minute",
         "password_reset": "1/hour",
         "register": "2/day",
+        "email_verification": "4/day",
     }
     assert settings["CORS_ALLOWED_ORIGINS"] == ["https://app.psico.example"]
 
@@ -375,15 +381,20 @@ def test_front_end_links_and_origin_patterns_come_from_the_environment(load_sett
     settings = load_settings(
         DEBUG="1",
         PASSWORD_RESET_URL="https://app.example.com/reset/{uid}/{token}",
+        EMAIL_VERIFICATION_URL="https://app.example.com/verify/{uid}/{token}",
         CORS_ALLOWED_ORIGIN_REGEXES=r"^https://[a-z0-9-]+-clinic\.vercel\.app$ ^https://x\.bo$",
         WEB_CLIENT_ROOT="/srv/psico/web",
     )
 
-    assert default["PSICO_ACCOUNTS"] == {"PASSWORD_RESET_URL": None}
+    assert default["PSICO_ACCOUNTS"]["PASSWORD_RESET_URL"] is None
+    assert default["PSICO_ACCOUNTS"]["EMAIL_VERIFICATION_URL"] is None
     assert default["CORS_ALLOWED_ORIGIN_REGEXES"] == []
     assert default["WEB_CLIENT_ROOT"] == SITE_DIR.parent / "clients" / "web" / "dist"
     assert settings["PSICO_ACCOUNTS"]["PASSWORD_RESET_URL"] == (
         "https://app.example.com/reset/{uid}/{token}"
+    )
+    assert settings["PSICO_ACCOUNTS"]["EMAIL_VERIFICATION_URL"] == (
+        "https://app.example.com/verify/{uid}/{token}"
     )
     assert settings["CORS_ALLOWED_ORIGIN_REGEXES"] == [
         r"^https://[a-z0-9-]+-clinic\.vercel\.app$",
@@ -401,11 +412,25 @@ def test_front_end_links_and_origin_patterns_come_from_the_environment(load_sett
         "app.example.com/reset/{uid}/{token}",
     ],
 )
-def test_a_password_reset_url_without_uid_and_token_is_refused(load_settings, url):
-    with pytest.raises(ImproperlyConfigured, match="PASSWORD_RESET_URL"):
-        load_settings(DEBUG="1", PASSWORD_RESET_URL=url)
+@pytest.mark.parametrize("name", ["PASSWORD_RESET_URL", "EMAIL_VERIFICATION_URL"])
+def test_a_front_end_link_without_uid_and_token_is_refused(load_settings, url, name):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        load_settings(DEBUG="1", **{name: url})
 
 
 def test_an_origin_pattern_that_is_no_regular_expression_is_refused(load_settings):
     with pytest.raises(ImproperlyConfigured, match="CORS_ALLOWED_ORIGIN_REGEXES"):
         load_settings(DEBUG="1", CORS_ALLOWED_ORIGIN_REGEXES="^https://(unclosed$")
+
+
+def test_token_ttl_and_the_booking_rule_come_from_the_environment(load_settings):
+    defaults = load_settings(DEBUG="1")["PSICO_ACCOUNTS"]
+    assert (defaults["TOKEN_TTL"], defaults["REQUIRE_VERIFIED_EMAIL_TO_BOOK"]) == (
+        30 * 24 * 3600,
+        False,
+    )
+    changed = load_settings(DEBUG="1", TOKEN_TTL="3600", REQUIRE_VERIFIED_EMAIL_TO_BOOK="1")
+    assert (
+        changed["PSICO_ACCOUNTS"]["TOKEN_TTL"],
+        changed["PSICO_ACCOUNTS"]["REQUIRE_VERIFIED_EMAIL_TO_BOOK"],
+    ) == (3600, True)

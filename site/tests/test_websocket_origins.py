@@ -14,10 +14,9 @@ VERCEL = "https://psico-admin-sp1-despliegue-front.vercel.app"
 
 @pytest.fixture
 def patient_socket_path(appointment):
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
-    token = Token.objects.create(user=appointment.patient)
-    return f"/ws/chat/{appointment.pk}/?token={token.key}"
+    return f"/ws/chat/{appointment.pk}/?token={token_key_for(appointment.patient)}"
 
 
 def socket(path: str, origin: str) -> WebsocketCommunicator:

@@ -42,8 +42,8 @@ def application():
 @pytest.fixture
 def chat_world(db, settings):
     from psico_accounts.testing.factories import AdminFactory, PatientFactory, ProfessionalFactory
+    from psico_accounts.testing.tokens import token_key_for
     from psico_scheduling.testing.factories import AppointmentFactory
-    from rest_framework.authtoken.models import Token
 
     # Production hashing would cost seconds per case; these cases are about who may connect.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -61,7 +61,7 @@ def chat_world(db, settings):
         start=start,
         end=start + dt.timedelta(hours=1),
     )
-    tokens = {actor: Token.objects.get_or_create(user=user)[0].key for actor, user in users.items()}
+    tokens = {actor: token_key_for(user) for actor, user in users.items()}
     return {"users": users, "tokens": tokens, "appointment": appointment}
 
 
@@ -140,10 +140,17 @@ async def test_a_bad_token_is_refused_with_4401(application, chat_world, token):
 
 
 async def test_a_revoked_token_is_refused_with_4401(application, chat_world):
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.services import token_authenticate, token_revoke
 
     token = chat_world["tokens"]["patient"]
-    await database_sync_to_async(Token.objects.filter(key=token).delete)()
+
+    @database_sync_to_async
+    def revoke() -> None:
+        device_token = token_authenticate(key=token)
+        assert device_token is not None
+        token_revoke(token=device_token)
+
+    await revoke()
     path = chat_path(chat_world["appointment"].pk, token)
     assert await close_code(communicator(application, path)) == NOT_AUTHENTICATED
 

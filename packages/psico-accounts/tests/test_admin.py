@@ -101,10 +101,11 @@ def change_data(client, user) -> dict:
 
 
 def test_deactivating_in_the_admin_goes_through_the_service(staff_client):
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.selectors import device_tokens_of
+    from psico_accounts.testing.tokens import token_key_for
 
     patient = PatientFactory(email_verified=True)
-    Token.objects.create(user=patient)
+    token_key_for(patient)
     data = change_data(staff_client, patient)
     data.pop("is_active")
     data["email"] = "otro.correo@psico.bo"
@@ -116,7 +117,7 @@ def test_deactivating_in_the_admin_goes_through_the_service(staff_client):
         "otro.correo@psico.bo",
         False,
     )
-    assert not Token.objects.filter(user=patient).exists()
+    assert not device_tokens_of(user=patient).exists()
 
 
 def test_the_admin_refuses_what_the_service_refuses_and_saves_nothing(staff_client):

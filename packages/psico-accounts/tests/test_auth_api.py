@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
+from psico_accounts import selectors, services
 from psico_accounts.models import PatientProfile, User, UserType
 from psico_accounts.testing.factories import TEST_PASSWORD, PatientFactory
-from rest_framework.authtoken.models import Token
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_register_creates_a_patient_with_profile_and_token(api_client_for):
     user = User.objects.get(email="nueva@psico.bo")
     assert user.user_type == UserType.PATIENT
     assert PatientProfile.objects.filter(user=user).exists()
-    assert response.data["token"] == Token.objects.get(user=user).key
+    assert services.token_authenticate(key=response.data["token"]).user == user
     assert response.data["user"]["user_type"] == "patient"
     assert response.data["user"]["patient_profile"] is not None
     assert "password" not in response.data["user"]
@@ -145,7 +145,7 @@ def test_login_returns_token_and_user(api_client_for):
         LOGIN, {"email": "ANA@psico.bo", "password": TEST_PASSWORD}, format="json"
     )
     assert response.status_code == 200
-    assert response.data["token"] == Token.objects.get(user=user).key
+    assert services.token_authenticate(key=response.data["token"]).user == user
     assert response.data["user"]["id"] == user.pk
     user.refresh_from_db()
     assert user.last_login is not None
@@ -185,7 +185,7 @@ def test_logout_revokes_the_token(api_client_for, patient):
     assert client.get(ME).status_code == 200
     response = client.post(LOGOUT)
     assert response.status_code == 204
-    assert not Token.objects.filter(user=patient).exists()
+    assert not selectors.device_tokens_of(user=patient).exists()
     assert client.get(ME).status_code == 401
 
 

@@ -2,14 +2,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from psico_accounts import services
-from psico_accounts.models import ProfessionalProfile, User, UserType
+from psico_accounts.models import DeviceToken, ProfessionalProfile, User, UserType
 from psico_accounts.testing.factories import (
     TEST_PASSWORD,
     PatientFactory,
     ProfessionalFactory,
     SpecializationFactory,
 )
-from rest_framework.authtoken.models import Token
+from psico_accounts.testing.tokens import token_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -108,23 +108,27 @@ def test_becoming_a_professional_creates_the_professional_profile():
 
 def test_deactivating_revokes_the_token():
     user = PatientFactory()
-    Token.objects.create(user=user)
+    key = token_key_for(user)
     services.user_deactivate(user=user)
     user.refresh_from_db()
     assert not user.is_active
-    assert not Token.objects.filter(user=user).exists()
+    assert services.token_authenticate(key=key) is None
+    assert not DeviceToken.objects.filter(user=user, revoked_at__isnull=True).exists()
 
 
 def test_password_change_checks_the_old_password_and_rotates_the_token():
     user = PatientFactory()
-    old_token = Token.objects.create(user=user)
+    old_key = token_key_for(user)
     with pytest.raises(ValidationError) as excinfo:
         services.password_change(user=user, old_password="wrong", new_password="Otra-clave-2025")
     assert "old_password" in excinfo.value.message_dict
-    new_token = services.password_change(
+    assert services.token_authenticate(key=old_key) is not None
+    new_key = services.password_change(
         user=user, old_password=TEST_PASSWORD, new_password="Otra-clave-2025"
     )
-    assert new_token.key != old_token.key
+    assert new_key != old_key
+    assert services.token_authenticate(key=old_key) is None
+    assert services.token_authenticate(key=new_key).user == user
     user.refresh_from_db()
     assert user.check_password("Otra-clave-2025")
 

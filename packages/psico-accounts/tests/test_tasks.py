@@ -167,3 +167,42 @@ def test_when_the_retries_are_spent_the_task_fails_with_its_traceback(
     assert last.status == TaskResultStatus.FAILED
     assert last.args_kwargs["kwargs"]["attempt"] == 2
     assert "ConnectionRefusedError" in last.traceback
+
+
+def test_sign_up_stores_a_verification_task_and_the_worker_sends_it(
+    api_client_for, smtp_server, run_worker
+):
+    from psico_accounts.models import User
+
+    client = api_client_for(None, language="en")
+    response = client.post(
+        "/api/auth/register/",
+        {
+            "email": "nueva@psico.bo",
+            "password": "Clave-segura-2025",
+            "first_name": "Rosa",
+            "last_name": "Choque",
+            "ci": "7654321",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.data
+    assert smtp_server.messages == []
+    user = User.objects.get(email="nueva@psico.bo")
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "psico_accounts.tasks.send_verification_email"
+    assert task.args_kwargs["kwargs"] == {"user_id": user.pk, "language": "en"}
+
+    run_worker()
+
+    task.refresh_from_db()
+    assert (task.status, task.return_value) == (TaskResultStatus.SUCCESSFUL, SENT)
+    [message] = smtp_server.messages
+    assert message["To"] == "nueva@psico.bo"
+    assert message["Subject"] == "Confirm your email address for Psico"
+    uid, token = _codes_from(message)
+    verified = client.post("/api/auth/verify-email/", {"uid": uid, "token": token}, format="json")
+    assert verified.status_code == 200, verified.data
+    user.refresh_from_db()
+    assert user.email_verified is True

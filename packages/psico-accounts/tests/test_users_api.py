@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from psico_accounts import selectors
 from psico_accounts.models import ProfessionalProfile, User, UserType
 from psico_accounts.testing.factories import (
     PatientFactory,
@@ -8,7 +9,7 @@ from psico_accounts.testing.factories import (
     SpecializationFactory,
     UserFactory,
 )
-from rest_framework.authtoken.models import Token
+from psico_accounts.testing.tokens import token_key_for
 
 from .images import noisy_png_upload, png_upload
 
@@ -333,7 +334,7 @@ def test_admin_create_reports_invalid_profile_fields(api_client_for, clinic_admi
 
 def test_admin_updates_and_deactivates_a_user(api_client_for, clinic_admin, patient):
     client = api_client_for(clinic_admin)
-    Token.objects.create(user=patient)
+    token_key_for(patient)
     url = f"{USERS}{patient.pk}/"
     response = client.patch(url, {"user_type": "professional", "last_name": "Nuevo"}, format="json")
     assert response.status_code == 200, response.data
@@ -343,7 +344,7 @@ def test_admin_updates_and_deactivates_a_user(api_client_for, clinic_admin, pati
     assert client.delete(url).status_code == 204
     patient.refresh_from_db()
     assert not patient.is_active
-    assert not Token.objects.filter(user=patient).exists()
+    assert not selectors.device_tokens_of(user=patient).exists()
     assert client.get(f"{USERS}999999/").status_code == 404
 
 

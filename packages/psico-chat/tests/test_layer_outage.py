@@ -63,11 +63,9 @@ async def chat_once(ws, text: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 async def test_the_chat_survives_a_redis_outage(server, private_redis, appointment):
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
-    token = (await database_sync_to_async(Token.objects.get_or_create)(user=appointment.patient))[
-        0
-    ].key
+    token = await database_sync_to_async(token_key_for)(appointment.patient)
     url = server.ws_url(appointment.pk, token)
 
     async with websockets.connect(url, origin=ORIGIN) as open_socket:

@@ -172,14 +172,14 @@ async def recv(ws) -> dict:
 
 async def participant_tokens(appointment) -> tuple[str, str]:
     """The API tokens of the appointment's patient and professional, in that order."""
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
     @database_sync_to_async
     def keys() -> tuple[str, str]:
         patient, professional = appointment.patient, appointment.psychologist
         return (
-            Token.objects.get_or_create(user=patient)[0].key,
-            Token.objects.get_or_create(user=professional)[0].key,
+            token_key_for(patient),
+            token_key_for(professional),
         )
 
     return await keys()

@@ -28,7 +28,7 @@ NOTIFICATIONS = "/ws/notifications/"
 async def notifications(session_key_for):
     """``await notifications(user=..., query=..., session=True)``: an accepted (or refused)
     ``ws/notifications/`` socket through tests.asgi (origin check, auth, routing)."""
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
     from tests.asgi import application
 
@@ -40,8 +40,7 @@ async def notifications(session_key_for):
             key = await session_key_for(user)
             headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
         elif user is not None:
-            token = await database_sync_to_async(Token.objects.get_or_create)(user=user)
-            query = f"token={token[0].key}"
+            query = f"token={await database_sync_to_async(token_key_for)(user)}"
         path = f"{NOTIFICATIONS}?{query}" if query else NOTIFICATIONS
         communicator = WebsocketCommunicator(application, path, headers)
         opened.append(communicator)

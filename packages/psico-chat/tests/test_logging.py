@@ -107,15 +107,15 @@ async def uvicorn_server():
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_real_uvicorn_logs_the_handshake_without_the_token(uvicorn_server, appointment):
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
-    token = await database_sync_to_async(Token.objects.create)(user=appointment.patient)
+    token = await database_sync_to_async(token_key_for)(appointment.patient)
     handler = _Lines()
     uvicorn_logger = logging.getLogger("uvicorn.error")
     uvicorn_logger.addHandler(handler)
     base = f"ws://127.0.0.1:{uvicorn_server}/ws/chat/{appointment.pk}/"
     try:
-        async with websockets.connect(f"{base}?token={token.key}", origin="http://localhost") as ws:
+        async with websockets.connect(f"{base}?token={token}", origin="http://localhost") as ws:
             await ws.send('{"type": "history"}')
             assert '"history"' in await ws.recv()
         # A real client sees the close code, not a bare HTTP 403.
@@ -129,7 +129,7 @@ async def test_a_real_uvicorn_logs_the_handshake_without_the_token(uvicorn_serve
     handshakes = [line for line in handler.lines if '"WebSocket /ws/chat/' in line]
     assert len(handshakes) == 2
     assert all("?token=[redacted]" in line for line in handshakes)
-    assert not any(token.key in line or "token=wrong" in line for line in handler.lines)
+    assert not any(token in line or "token=wrong" in line for line in handler.lines)
 
 
 @pytest.mark.parametrize(
@@ -172,13 +172,13 @@ def test_every_spelling_the_server_decodes_is_redacted(query):
 async def test_a_percent_encoded_token_name_is_redacted_on_a_real_uvicorn(
     uvicorn_server, appointment
 ):
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
-    token = await database_sync_to_async(Token.objects.create)(user=appointment.patient)
+    token = await database_sync_to_async(token_key_for)(appointment.patient)
     handler = _Lines()
     uvicorn_logger = logging.getLogger("uvicorn.error")
     uvicorn_logger.addHandler(handler)
-    url = f"ws://127.0.0.1:{uvicorn_server}/ws/chat/{appointment.pk}/?%74oken={token.key}"
+    url = f"ws://127.0.0.1:{uvicorn_server}/ws/chat/{appointment.pk}/?%74oken={token}"
     try:
         # The server decodes the name, so the socket is authenticated...
         async with websockets.connect(url, origin="http://localhost") as ws:
@@ -190,4 +190,4 @@ async def test_a_percent_encoded_token_name_is_redacted_on_a_real_uvicorn(
     # ... and the log line must not show the key either.
     handshakes = [line for line in handler.lines if '"WebSocket /ws/chat/' in line]
     assert handshakes and all("%74oken=[redacted]" in line for line in handshakes)
-    assert not any(token.key in line for line in handler.lines)
+    assert not any(token in line for line in handler.lines)

@@ -37,6 +37,36 @@ def check_settings(app_configs, **kwargs):
                 id="psico_accounts.E006",
             )
         )
+    ttl = accounts_settings.TOKEN_TTL
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 60:
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["TOKEN_TTL"] must be a number of seconds, at least 60.',
+                id="psico_accounts.E007",
+            )
+        )
+    link_ttl = accounts_settings.EXPORT_LINK_TTL
+    if isinstance(link_ttl, bool) or not isinstance(link_ttl, int) or link_ttl < 60:
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["EXPORT_LINK_TTL"] must be a number of seconds, at least 60.',
+                id="psico_accounts.E010",
+            )
+        )
+    if not isinstance(accounts_settings.REQUIRE_ADMIN_TOTP, bool):
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["REQUIRE_ADMIN_TOTP"] must be True or False.',
+                id="psico_accounts.E009",
+            )
+        )
+    if not isinstance(accounts_settings.REQUIRE_VERIFIED_EMAIL_TO_BOOK, bool):
+        errors.append(
+            Error(
+                'PSICO_ACCOUNTS["REQUIRE_VERIFIED_EMAIL_TO_BOOK"] must be True or False.',
+                id="psico_accounts.E008",
+            )
+        )
     if getattr(settings, "AUTH_USER_MODEL", "") != "psico_accounts.User":
         errors.append(
             Error(
@@ -50,7 +80,12 @@ def check_settings(app_configs, **kwargs):
 @register()
 def check_throttle_rates(app_configs, **kwargs):
     errors = []
-    for key in ("LOGIN_THROTTLE_RATE", "REGISTER_THROTTLE_RATE", "PASSWORD_RESET_THROTTLE_RATE"):
+    for key in (
+        "LOGIN_THROTTLE_RATE",
+        "REGISTER_THROTTLE_RATE",
+        "PASSWORD_RESET_THROTTLE_RATE",
+        "EMAIL_VERIFICATION_THROTTLE_RATE",
+    ):
         rate = getattr(accounts_settings, key)
         if rate is None:
             continue

@@ -33,6 +33,21 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_RATE": "10/min",
     "REGISTER_THROTTLE_RATE": "20/hour",
     "PASSWORD_RESET_THROTTLE_RATE": "5/hour",
+    # Seconds an API token lives after its last use (sliding renewal): 30 days.
+    "TOKEN_TTL": 30 * 24 * 3600,
+    # Link put in the verification email; ``{uid}`` and ``{token}`` are filled in, as in
+    # PASSWORD_RESET_URL. None sends the uid and token only.
+    "EMAIL_VERIFICATION_URL": None,
+    # Whether a patient may book before verifying their email address.
+    "REQUIRE_VERIFIED_EMAIL_TO_BOOK": False,
+    # Whether clinic administrators must sign in to the API with a TOTP code (an
+    # authenticator app) besides their password. Turn it on once they have set it up
+    # (POST auth/totp/setup/, then auth/totp/confirm/): until then they cannot sign in.
+    "REQUIRE_ADMIN_TOTP": False,
+    # Seconds the emailed link to a personal data export works (once): 7 days.
+    "EXPORT_LINK_TTL": 7 * 24 * 3600,
+    # Rate of the "email_verification" scope (resending the verification email).
+    "EMAIL_VERIFICATION_THROTTLE_RATE": "5/hour",
 }
 
 accounts_settings = AppSettings("PSICO_ACCOUNTS", DEFAULTS)

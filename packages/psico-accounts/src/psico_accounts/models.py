@@ -329,3 +329,82 @@ class ProfessionalProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class DeviceToken(models.Model):
+    """An API token of one signed-in device (one login), stored as the SHA-256 of its key.
+
+    The key itself is shown once, in the login answer, and never stored: a copy of the database
+    gives no working token. Keys are 32 random bytes, so a fast hash is enough (as in
+    django-rest-knox); a slow password hash would only cost every request. A token expires
+    ``TOKEN_TTL`` seconds after it was last used (sliding renewal) and can be revoked alone.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="device_tokens",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(_("key digest"), max_length=64, unique=True)
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+        ordering = ["-last_used_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="psico_acc_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.user_agent or '?'})"
+
+
+class TOTPDevice(models.Model):
+    """A clinic administrator's authenticator app (TOTP, RFC 6238): the shared secret, whether
+    its first code was confirmed, and the last time step used (a code works once)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+        verbose_name=_("user"),
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(_("last used time step"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PersonalDataExport(models.Model):
+    """A user's data as JSON, built by the worker, downloaded once through a signed link."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="personal_data_exports",
+        verbose_name=_("user"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+    # Emptied once downloaded (or when the link has expired and another is asked for).
+    data = models.JSONField(_("data"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data export")
+        verbose_name_plural = _("personal data exports")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.requested_at:%Y-%m-%d})"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from psico_core.converters import DATABASE_ID_MAX_DIGITS
 from psico_core.precompiled import PrecompiledQuery
 from psico_core.query import SEARCH_MAX_WORDS
 
-from .models import ProfessionalProfile, Specialization, User, UserType
+from .conf import accounts_settings
+from .models import DeviceToken, ProfessionalProfile, Specialization, User, UserType
 
 
 def _specializations_prefetch(lookup: str) -> Prefetch:
@@ -141,3 +143,24 @@ def professionals_directory(
 def specializations_list() -> QuerySet[Specialization]:
     """All specializations, by name."""
     return Specialization.objects.order_by("name")
+
+
+def device_tokens_of(*, user: User) -> QuerySet[DeviceToken]:
+    """The user's live tokens (signed-in devices), most recently used first."""
+    return DeviceToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-last_used_at", "-pk")
+
+
+def device_token_of(*, user: User, token_id: int) -> DeviceToken:
+    """One live token of ``user``; ``Http404`` for anyone else's, or a revoked or expired one."""
+    try:
+        return device_tokens_of(user=user).get(pk=token_id)
+    except DeviceToken.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def user_may_book(*, user: User) -> bool:
+    """Whether ``user`` may book appointments as far as accounts is concerned: always, unless
+    ``PSICO_ACCOUNTS["REQUIRE_VERIFIED_EMAIL_TO_BOOK"]`` asks for a verified email address."""
+    return user.email_verified or not accounts_settings.REQUIRE_VERIFIED_EMAIL_TO_BOOK

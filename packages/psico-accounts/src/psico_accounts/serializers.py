@@ -9,12 +9,14 @@ from __future__ import annotations
 import copy
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from psico_core.payloads import DatabaseIdRelatedField, InputModelSerializer, InputSerializer
+from psico_core.query import QueryParametersSerializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from .models import PatientProfile, ProfessionalProfile, Specialization, User, UserType
+from .models import DeviceToken, PatientProfile, ProfessionalProfile, Specialization, User, UserType
 from .validators import normalize_phone, validate_phone
 
 # Bounds of the text fields that have no model column to take them from. Passwords are
@@ -349,9 +351,52 @@ class RegisterSerializer(AccountsInputModelSerializer):
         return value
 
 
+def _totp_code_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        min_length=6,
+        max_length=6,
+        validators=[
+            RegexValidator(r"^[0-9]{6}\Z", _("Enter the 6 digits of the code."), code="invalid")
+        ],
+        **kwargs,
+    )
+
+
 class LoginSerializer(InputSerializer):
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
     password = _password_field()
+    otp = _totp_code_field(
+        required=False,
+        help_text=_(
+            "The current code of your authenticator app: required for clinic administrators "
+            "who have one set up (or all of them, when the clinic requires it)."
+        ),
+    )
+
+
+class ErasureSerializer(InputSerializer):
+    password = _password_field(help_text=_("Your password, to confirm."))
+
+
+class ExportDownloadQuerySerializer(QueryParametersSerializer):
+    signature = serializers.CharField(
+        max_length=200, help_text=_("From the emailed link; it works once.")
+    )
+
+
+class TOTPSetupSerializer(serializers.Serializer):
+    """A new authenticator app's secret, to be confirmed with its first code."""
+
+    provisioning_uri = serializers.CharField(
+        read_only=True, help_text=_("An otpauth:// URI; show it as a QR code to scan.")
+    )
+    secret = serializers.CharField(
+        read_only=True, help_text=_("The same secret, for typing it into the app.")
+    )
+
+
+class TOTPConfirmSerializer(InputSerializer):
+    code = _totp_code_field(help_text=_("The code the authenticator app shows now."))
 
 
 class AuthTokenSerializer(serializers.Serializer):
@@ -371,6 +416,11 @@ class PasswordResetConfirmSerializer(InputSerializer):
     uid = serializers.CharField(max_length=RESET_UID_MAX_LENGTH)
     token = serializers.CharField(trim_whitespace=True, max_length=RESET_TOKEN_MAX_LENGTH)
     new_password = _password_field()
+
+
+class EmailVerifySerializer(InputSerializer):
+    uid = serializers.CharField(max_length=RESET_UID_MAX_LENGTH)
+    token = serializers.CharField(trim_whitespace=True, max_length=RESET_TOKEN_MAX_LENGTH)
 
 
 class PasswordChangeSerializer(InputSerializer):
@@ -441,6 +491,26 @@ class UserAdminUpdateSerializer(UserAdminCreateSerializer):
             "first_name": {"allow_blank": False},
             "last_name": {"allow_blank": False},
         }
+
+
+# Devices (API tokens) ---------------------------------------------------------------------
+
+
+class DeviceSessionSerializer(serializers.ModelSerializer):
+    """A signed-in device: one login's token (never its key)."""
+
+    current = serializers.SerializerMethodField(
+        help_text=_("Whether this is the token of the request.")
+    )
+
+    class Meta:
+        model = DeviceToken
+        fields = ["id", "created_at", "last_used_at", "expires_at", "user_agent", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token: DeviceToken) -> bool:
+        current = self.context.get("current_token")
+        return current is not None and current.pk == token.pk
 
 
 # The public directory -----------------------------------------------------------------------

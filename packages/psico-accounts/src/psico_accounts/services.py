@@ -7,36 +7,49 @@ Django's ``ValidationError`` (field keys as in the API); views answer those with
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pyotp
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signing import BadSignature, TimestampSigner
 from django.db import IntegrityError, transaction
-from django.db.models import Model
-from django.http import HttpRequest
+from django.db.models import Model, Q
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from psico_core.audit import AuditAction, audit_event
-from rest_framework.authtoken.models import Token
+from psico_core.precompiled import PrecompiledQuery
 
 from .conf import accounts_settings
 from .models import (
+    DeviceToken,
     PatientProfile,
+    PersonalDataExport,
     ProfessionalProfile,
     Specialization,
+    TOTPDevice,
     User,
     UserType,
 )
-from .tasks import send_password_reset_email
+from .personal_data import export_sections, user_erased
+from .tasks import build_personal_data_export, send_password_reset_email, send_verification_email
+from .verification import email_verification_token_generator
 
 USER_UPDATABLE_FIELDS = frozenset(
     {
@@ -241,7 +254,8 @@ def patient_register(
     language: str = "",
 ) -> User:
     """Self-service sign-up: always a patient, always with a CI and a usable password.
-    ``language`` is the one the person signed up in (the API takes it from the request)."""
+    ``language`` is the one the person signed up in (the API takes it from the request).
+    A verification email goes to the address (:func:`email_verification_request`)."""
     errors: ErrorDict = {}
     if not (ci or "").strip():
         errors["ci"] = [ValidationError(_("The CI is required."), code="required")]
@@ -249,7 +263,7 @@ def patient_register(
         errors["password"] = [ValidationError(_("A password is required."), code="required")]
     if errors:
         raise ValidationError(errors)
-    return user_create(
+    user = user_create(
         email=email,
         password=password,
         user_type=UserType.PATIENT,
@@ -261,6 +275,8 @@ def patient_register(
         date_of_birth=date_of_birth,
         language=language,
     )
+    email_verification_request(user=user)
+    return user
 
 
 def _delete_file_after_commit(storage, name: str) -> None:
@@ -325,7 +341,7 @@ def _user_update(*, user: User, data: Mapping[str, Any]) -> User:
         elif isinstance(profile, ProfessionalProfile):
             professional_profile_update(profile=profile, data=changes)
     if not user.is_active:
-        token_revoke(user=user)
+        token_revoke_all(user=user)
     new_picture = user.profile_picture.name if user.profile_picture else ""
     if old_picture and old_picture != new_picture:
         _delete_file_after_commit(user.profile_picture.storage, old_picture)
@@ -381,8 +397,15 @@ def professional_profile_update(
     return profile
 
 
-def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
-    """The active user with these credentials; the same error for every kind of failure."""
+def user_authenticate(
+    *, email: str, password: str, otp: str | None = None, request: HttpRequest | None = None
+) -> User:
+    """The active user with these credentials; the same error for every kind of failure.
+
+    A clinic administrator with a confirmed authenticator app (or any administrator, when
+    ``REQUIRE_ADMIN_TOTP`` is on) must also give its current code as ``otp``; without it, or
+    with a wrong or used one, a 400 on ``otp`` says so.
+    """
     user = authenticate(request, email=email, password=password)
     if user is None:
         # Django's backends refuse inactive users too; saying which case it is would let
@@ -390,30 +413,239 @@ def user_authenticate(*, email: str, password: str, request: HttpRequest | None 
         raise ValidationError(
             _("Unable to log in with the provided credentials."), code="authorization"
         )
+    if user.is_clinic_admin:
+        _require_totp(user=user, code=otp)
     return user
 
 
-def token_issue(*, user: User, request: HttpRequest | None = None) -> Token:
-    """The user's API token (created on first use); records the login."""
-    token, _created = Token.objects.get_or_create(user=user)
-    # Fires Django's own last_login update and lets projects hook into API logins.
-    user_logged_in.send(sender=type(user), request=request, user=user)
-    return token
+TOTP_STEP_SECONDS = 30
+TOTP_ISSUER = "Psico"
 
 
-def token_revoke(*, user: User) -> None:
-    """Delete the user's API token: every client using it gets 401 from now on."""
-    Token.objects.filter(user=user).delete()
-    audit_event(
-        action=AuditAction.TOKEN_REVOKE, object_type="user", object_id=user.pk, subject=user
+def _confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def _require_totp(*, user: User, code: str | None) -> None:
+    device = _confirmed_totp_device(user)
+    if device is None:
+        if accounts_settings.REQUIRE_ADMIN_TOTP:
+            raise ValidationError(
+                {
+                    "otp": _(
+                        "Administrators must sign in with an authenticator app, and this "
+                        "account has none set up. Ask the clinic to turn the requirement off "
+                        "while you set it up."
+                    )
+                },
+                code="totp_not_set_up",
+            )
+        return
+    if not code:
+        raise ValidationError(
+            {"otp": _("Enter the 6-digit code of your authenticator app.")}, code="otp_required"
+        )
+    if not _totp_accept(device=device, code=code):
+        raise ValidationError({"otp": TOTP_CODE_INVALID}, code="otp_invalid")
+
+
+TOTP_CODE_INVALID = _("This code is not valid (or was used already); enter the current one.")
+
+
+def _totp_accept(*, device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is the device's code of the current time step or of a neighbour (clock
+    drift), never a step used before; the step used is recorded, so a code works once."""
+    if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
+        return False
+    totp = pyotp.TOTP(device.secret, interval=TOTP_STEP_SECONDS)
+    now = timezone.now()
+    current = totp.timecode(now)
+    for offset in (0, -1, 1):
+        step = current + offset
+        if device.last_used_step is not None and step <= device.last_used_step:
+            continue
+        if hmac.compare_digest(
+            totp.at(now + dt.timedelta(seconds=offset * TOTP_STEP_SECONDS)), code
+        ):
+            # Conditional: two logins racing with one code cannot both use it.
+            used = TOTPDevice.objects.filter(pk=device.pk).filter(
+                Q(last_used_step__isnull=True) | Q(last_used_step__lt=step)
+            )
+            if used.update(last_used_step=step) == 1:
+                device.last_used_step = step
+                return True
+            return False
+    return False
+
+
+@transaction.atomic
+def totp_setup(*, user: User) -> str:
+    """Start setting up an authenticator app for a clinic administrator: a new secret, and the
+    ``otpauth://`` URI (a QR code) the app reads. It counts once confirmed
+    (:func:`totp_confirm`). Refused when one is confirmed already: a stolen token must not be
+    able to replace the second factor."""
+    if _confirmed_totp_device(user) is not None:
+        raise ValidationError(
+            _("An authenticator app is set up already for this account."), code="totp_exists"
+        )
+    secret = pyotp.random_base32()
+    TOTPDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed_at": None, "last_used_step": None}
+    )
+    return pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS).provisioning_uri(
+        name=user.email, issuer_name=accounts_settings.SITE_NAME or TOTP_ISSUER
     )
 
 
 @transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str) -> Token:
-    """Set a new password after checking the current one; returns a fresh API token.
+def totp_confirm(*, user: User, code: str) -> TOTPDevice:
+    """Confirm the app being set up with its current code; from then on, logins need one."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+    if device is None or device.confirmed_at is not None:
+        raise ValidationError(
+            _("Start setting up an authenticator app first."), code="totp_not_started"
+        )
+    if not _totp_accept(device=device, code=code):
+        raise ValidationError({"code": TOTP_CODE_INVALID}, code="otp_invalid")
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    return device
 
-    The old token is revoked so that a stolen token stops working with the old password.
+
+def token_digest(key: str) -> str:
+    """What is stored of an API token's key: its SHA-256, in hexadecimal."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# New keys are 32 random bytes in hexadecimal (64 digits); the keys of DRF's authtoken that
+# the migration carried over have 40. Anything else can name no token and is refused before
+# any query (PostgreSQL refuses some text, such as a NUL byte, outright).
+_TOKEN_KEY = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# A token's use is recorded (and its expiry pushed back) at most this often: not a write on
+# every request.
+TOKEN_USE_RECORD_SECONDS = 60
+USER_AGENT_MAX_LENGTH = 256
+
+_token_queries: dict[tuple[str, ...], PrecompiledQuery[DeviceToken]] = {}
+
+
+def _token_query(select_related: tuple[str, ...]) -> PrecompiledQuery[DeviceToken]:
+    # Compiled once per process: compiling costs more than the database spends answering.
+    query = _token_queries.get(select_related)
+    if query is None:
+        query = PrecompiledQuery(
+            lambda digest: DeviceToken.objects.select_related(*select_related).filter(
+                digest=digest, revoked_at__isnull=True
+            ),
+            "0" * 64,
+        )
+        _token_queries[select_related] = query
+    return query
+
+
+def token_authenticate(
+    *, key: str, select_related: tuple[str, ...] = ("user",)
+) -> DeviceToken | None:
+    """The live token with this key, its active user loaded; None for anything else.
+
+    The one place where a key becomes a user (the API's ``Authorization: Token`` and the chat
+    socket's ``?token=``). An unknown, revoked or expired key, or an inactive user, gives None.
+    Using a token renews it (``expires_at`` = now + ``TOKEN_TTL``), written at most once per
+    :data:`TOKEN_USE_RECORD_SECONDS`, so most requests read one row and write nothing.
+    ``select_related`` names what the query joins (it must include ``"user"``).
+    """
+    if not isinstance(key, str) or not _TOKEN_KEY.fullmatch(key):
+        return None
+    tokens = _token_query(select_related)(token_digest(key))
+    if not tokens:
+        return None
+    token = tokens[0]
+    now = timezone.now()
+    if token.expires_at <= now or not token.user.is_active:
+        return None
+    if (now - token.last_used_at).total_seconds() >= TOKEN_USE_RECORD_SECONDS:
+        token.last_used_at = now
+        token.expires_at = now + dt.timedelta(seconds=accounts_settings.TOKEN_TTL)
+        DeviceToken.objects.filter(pk=token.pk).update(
+            last_used_at=token.last_used_at, expires_at=token.expires_at
+        )
+    return token
+
+
+def _user_agent(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    agent = str(request.META.get("HTTP_USER_AGENT", ""))
+    # Printable text only: it is shown back in the list of devices.
+    return "".join(char for char in agent if char.isprintable())[:USER_AGENT_MAX_LENGTH]
+
+
+def token_create(*, user: User, user_agent: str = "") -> tuple[DeviceToken, str]:
+    """A new token for one device of ``user``: the stored row and the key, which only the
+    caller ever sees. The user's expired tokens are deleted on the way."""
+    now = timezone.now()
+    DeviceToken.objects.filter(user=user, expires_at__lte=now).delete()
+    key = secrets.token_hex(32)
+    token = DeviceToken.objects.create(
+        user=user,
+        digest=token_digest(key),
+        user_agent=user_agent[:USER_AGENT_MAX_LENGTH],
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + dt.timedelta(seconds=accounts_settings.TOKEN_TTL),
+    )
+    return token, key
+
+
+def token_issue(*, user: User, request: HttpRequest | None = None) -> tuple[DeviceToken, str]:
+    """Sign ``user`` in on a new device (a login, a registration): a new token and its key.
+
+    Every login gets its own token, so logging out on one device leaves the others signed in.
+    """
+    token, key = token_create(user=user, user_agent=_user_agent(request))
+    # Fires Django's own last_login update and lets projects hook into API logins.
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    return token, key
+
+
+def token_revoke(*, token: DeviceToken) -> None:
+    """Revoke one token (a logout, a device removed from the list): only its client gets 401."""
+    DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit_event(
+        action=AuditAction.TOKEN_REVOKE,
+        object_type="device_token",
+        object_id=token.pk,
+        subject=token.user_id,
+    )
+
+
+def token_revoke_all(*, user: User, keep: DeviceToken | None = None) -> int:
+    """Revoke every token of ``user`` (all devices), except ``keep``; returns how many."""
+    tokens = DeviceToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    revoked = tokens.update(revoked_at=timezone.now())
+    audit_event(
+        action=AuditAction.TOKEN_REVOKE, object_type="user", object_id=user.pk, subject=user
+    )
+    return revoked
+
+
+@transaction.atomic
+def password_change(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    current_token: DeviceToken | None = None,
+) -> str:
+    """Set a new password after checking the current one; returns a new API token's key.
+
+    Every token of the user is revoked, the one of the device that made the change included;
+    that device goes on with the returned key (a new token with the same user agent). A
+    token stolen before the change stops working with the old password.
     """
     if not user.check_password(old_password):
         raise ValidationError(
@@ -433,9 +665,10 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
         object_id=user.pk,
         subject=user,
     )
-    token_revoke(user=user)
-    token, _created = Token.objects.get_or_create(user=user)
-    return token
+    token_revoke_all(user=user)
+    user_agent = current_token.user_agent if current_token is not None else ""
+    _token, key = token_create(user=user, user_agent=user_agent)
+    return key
 
 
 def password_reset_request(*, email: str, from_email: str | None = None) -> None:
@@ -532,7 +765,252 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         object_id=user.pk,
         subject=user,
     )
-    token_revoke(user=user)
+    token_revoke_all(user=user)
+    return user
+
+
+EMAIL_ALREADY_VERIFIED = _("Your email address is already verified.")
+EMAIL_VERIFICATION_INVALID = _("This verification link is invalid or has expired.")
+
+
+def email_verification_request(*, user: User) -> None:
+    """Have a verification link emailed to ``user`` (by the worker), in their language.
+
+    Refused when the address is verified already, so that nobody mails themselves in a loop.
+    """
+    if user.email_verified:
+        raise ValidationError(EMAIL_ALREADY_VERIFIED, code="already_verified")
+    send_verification_email.enqueue(user_id=user.pk, language=user.language or get_language())
+
+
+def email_verification_send(*, user_id: int, language: str | None = None) -> bool:
+    """Email the verification link (uid + token) to the active, unverified account
+    ``user_id``; False when there is none. Runs in the background; a failing mail server
+    raises, so that the task records it."""
+    user = User.objects.filter(pk=user_id, is_active=True, email_verified=False).first()
+    if user is None:
+        return False
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token_generator.make_token(user)
+    verify_url = None
+    if accounts_settings.EMAIL_VERIFICATION_URL:
+        verify_url = accounts_settings.EMAIL_VERIFICATION_URL.format(uid=uid, token=token)
+    context = {
+        "user": user,
+        "email": user.email,
+        "uid": uid,
+        "token": token,
+        "verify_url": verify_url,
+        "site_name": accounts_settings.SITE_NAME,
+    }
+    with translation.override(language):
+        subject = _("Confirm your email address for %(site_name)s") % {
+            "site_name": accounts_settings.SITE_NAME
+        }
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=render_to_string("registration/email_verification_email.txt", context),
+            from_email=accounts_settings.PASSWORD_RESET_FROM_EMAIL,
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("registration/email_verification_email.html", context), "text/html"
+        )
+    message.send()
+    return True
+
+
+@transaction.atomic
+def email_verify(*, uid: str, token: str) -> User:
+    """Mark the address verified with the uid and token from the verification email.
+
+    The token covers the address and its state, so it works once, and not for an address
+    changed since it was sent.
+    """
+    user = _user_from_uid(uid)
+    if user is None or not email_verification_token_generator.check_token(user, token):
+        raise ValidationError({"token": EMAIL_VERIFICATION_INVALID}, code="invalid_token")
+    user.email_verified = True
+    user.save(update_fields=["email_verified", "updated_at"])
+    return user
+
+
+# The patient's rights: export and erasure ---------------------------------------------------
+
+EXPORT_SIGNING_SALT = "psico_accounts.personal_data_export"
+# Stored in place of an erased user's names (data, not a message: it is not translated).
+ERASED_USER_NAME = "Usuario eliminado"
+
+
+def _user_section(user: User) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        field: getattr(user, field)
+        for field in (
+            "id",
+            "email",
+            "username",
+            "first_name",
+            "last_name",
+            "user_type",
+            "ci",
+            "phone",
+            "gender",
+            "date_of_birth",
+            "language",
+            "email_verified",
+            "date_joined",
+            "last_login",
+        )
+    }
+    section["profile_picture"] = user.profile_picture.name if user.profile_picture else ""
+    patient = PatientProfile.objects.filter(user=user).first()
+    if patient is not None:
+        section["patient_profile"] = {
+            "emergency_contact_name": patient.emergency_contact_name,
+            "emergency_contact_phone": patient.emergency_contact_phone,
+        }
+    professional = ProfessionalProfile.objects.filter(user=user).first()
+    if professional is not None:
+        section["professional_profile"] = {
+            field: getattr(professional, field)
+            for field in PROFESSIONAL_PROFILE_FIELDS
+            if field != "specializations"
+        } | {"specializations": list(professional.specializations.values_list("name", flat=True))}
+    section["devices"] = list(
+        DeviceToken.objects.filter(user=user).values(
+            "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent"
+        )
+    )
+    return section
+
+
+def personal_data_export_request(*, user: User, download_url: str) -> PersonalDataExport:
+    """Have ``user``'s data gathered by the worker and a download link emailed to them.
+
+    ``download_url`` is the absolute address of the download endpoint; the link adds a signed,
+    expiring ``signature`` to it (``EXPORT_LINK_TTL``) that works once.
+    """
+    export = PersonalDataExport.objects.create(user=user)
+    build_personal_data_export.enqueue(
+        export_id=export.pk, download_url=download_url, language=user.language or get_language()
+    )
+    return export
+
+
+def personal_data_export_build(
+    *, export_id: int, download_url: str, language: str | None = None
+) -> bool:
+    """Gather the export's data (accounts' own, and each app's through
+    :data:`~psico_accounts.personal_data.personal_data_export`), store it and email the link;
+    False when the export is gone or built already. Runs in the worker."""
+    export = (
+        PersonalDataExport.objects.select_related("user")
+        .filter(pk=export_id, ready_at__isnull=True)
+        .first()
+    )
+    if export is None:
+        return False
+    user = export.user
+    now = timezone.now()
+    data = {
+        "generated_at": now,
+        "user": _user_section(user),
+        **export_sections(user=user),
+    }
+    export.data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    export.ready_at = now
+    export.save(update_fields=["data", "ready_at"])
+    signature = TimestampSigner(salt=EXPORT_SIGNING_SALT).sign(str(export.pk))
+    link = f"{download_url}?{urlencode({'signature': signature})}"
+    days = accounts_settings.EXPORT_LINK_TTL // (24 * 3600)
+    with translation.override(language):
+        subject = _("Your %(site_name)s data is ready") % {"site_name": accounts_settings.SITE_NAME}
+        body = _(
+            "Hello,\n\nThe copy of your data you asked for is ready. Download it (once) from "
+            "this link, which works for %(days)s days:\n\n%(link)s\n\nIf you did not ask for "
+            "it, tell the clinic.\n\nThe %(site_name)s team"
+        ) % {"days": days, "link": link, "site_name": accounts_settings.SITE_NAME}
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=str(body),
+            from_email=accounts_settings.PASSWORD_RESET_FROM_EMAIL,
+            to=[user.email],
+        )
+    message.send()
+    return True
+
+
+@transaction.atomic
+def personal_data_export_download(*, signature: str) -> dict[str, Any]:
+    """The export a signed link names, once: it is emptied as it is handed out. ``Http404``
+    for a bad, expired or used link."""
+    try:
+        export_id = TimestampSigner(salt=EXPORT_SIGNING_SALT).unsign(
+            signature, max_age=accounts_settings.EXPORT_LINK_TTL
+        )
+    except BadSignature as exc:  # SignatureExpired is one too
+        raise Http404 from exc
+    export = (
+        PersonalDataExport.objects.select_for_update()
+        .filter(
+            pk=int(export_id),
+            ready_at__isnull=False,
+            downloaded_at__isnull=True,
+            user__is_active=True,
+        )
+        .first()
+    )
+    if export is None or export.data is None:
+        raise Http404
+    data = export.data
+    export.data = None
+    export.downloaded_at = timezone.now()
+    export.save(update_fields=["data", "downloaded_at"])
+    return data
+
+
+@transaction.atomic
+def user_erase(*, user: User, password: str | None = None) -> User:
+    """Erase ``user``'s personal data, keeping what others need as anonymous history.
+
+    With ``password`` (a user erasing themselves) it must be theirs; the clinic erases on
+    request without it. The account is anonymised (names, a placeholder email, no CI, phone,
+    gender, date of birth, picture or usable password) and switched off; its tokens, second
+    factor and exports go; then :data:`~psico_accounts.personal_data.user_erased` lets the
+    other apps erase theirs (the chat replaces the user's messages). Appointments stay, as the
+    professional's records, with the anonymised user.
+    """
+    if password is not None and not user.check_password(password):
+        raise ValidationError(
+            {"password": _("Your password was entered incorrectly.")}, code="password_incorrect"
+        )
+    old_picture = user.profile_picture.name if user.profile_picture else ""
+    user.first_name = ERASED_USER_NAME
+    user.last_name = ""
+    user.email = f"eliminado-{user.pk}@eliminado.invalid"
+    user.username = f"eliminado-{user.pk}"
+    user.ci = None
+    user.phone = ""
+    user.gender = ""
+    user.date_of_birth = None
+    user.profile_picture = ""
+    user.language = ""
+    user.email_verified = False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    PatientProfile.objects.filter(user=user).update(
+        emergency_contact_name="", emergency_contact_phone=""
+    )
+    ProfessionalProfile.objects.filter(user=user).update(
+        bio="", license_number="", is_public=False, accepting_new_patients=False
+    )
+    token_revoke_all(user=user)
+    TOTPDevice.objects.filter(user=user).delete()
+    PersonalDataExport.objects.filter(user=user).delete()
+    user_erased.send(sender=type(user), user=user)
+    if old_picture:
+        _delete_file_after_commit(user.profile_picture.storage, old_picture)
     return user
 
 

@@ -50,3 +50,57 @@ def send_password_reset_email(
         )
         return RETRY_SCHEDULED
     return SENT if sent else NO_ACCOUNT
+
+
+@task
+def send_verification_email(*, user_id: int, language: str | None = None, attempt: int = 1) -> str:
+    """Email a verification link to the account ``user_id``; nothing when it has none to verify
+    (deleted, inactive or already verified). Retried like :func:`send_password_reset_email`."""
+    from . import services
+
+    arguments: dict[str, Any] = {"user_id": user_id, "language": language}
+    try:
+        sent = services.email_verification_send(**arguments)
+    except (smtplib.SMTPException, OSError):
+        delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+        if not retry_later(send_verification_email, attempt=attempt, delays=delays, **arguments):
+            raise
+        logger.warning(
+            "The verification email could not be sent (attempt %s); it will be retried.",
+            attempt,
+            exc_info=True,
+        )
+        return RETRY_SCHEDULED
+    return SENT if sent else NO_ACCOUNT
+
+
+@task
+def build_personal_data_export(
+    *, export_id: int, download_url: str, language: str | None = None, attempt: int = 1
+) -> str:
+    """Gather a user's data into their export and email them the download link; the email is
+    retried like the others (the data is gathered once)."""
+    from . import services
+
+    arguments: dict[str, Any] = {
+        "export_id": export_id,
+        "download_url": download_url,
+        "language": language,
+    }
+    try:
+        built = services.personal_data_export_build(**arguments)
+    except (smtplib.SMTPException, OSError):
+        from .models import PersonalDataExport
+
+        # Built, but the email failed: build it again on the retry, with a new link.
+        PersonalDataExport.objects.filter(pk=export_id).update(ready_at=None, data=None)
+        delays = accounts_settings.EMAIL_RETRY_DELAYS_SECONDS
+        if not retry_later(build_personal_data_export, attempt=attempt, delays=delays, **arguments):
+            raise
+        logger.warning(
+            "The data export email could not be sent (attempt %s); it will be retried.",
+            attempt,
+            exc_info=True,
+        )
+        return RETRY_SCHEDULED
+    return SENT if built else NO_ACCOUNT

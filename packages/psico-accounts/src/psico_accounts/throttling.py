@@ -35,3 +35,8 @@ class RegisterRateThrottle(AccountsRateThrottle):
 class PasswordResetRateThrottle(AccountsRateThrottle):
     scope = "password_reset"
     rate_setting = "PASSWORD_RESET_THROTTLE_RATE"
+
+
+class EmailVerificationRateThrottle(AccountsRateThrottle):
+    scope = "email_verification"
+    rate_setting = "EMAIL_VERIFICATION_THROTTLE_RATE"

@@ -3,18 +3,12 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
-
-# DRF's keys are 40 hexadecimal digits (Token.generate_key). Anything else can name no token,
-# and is refused before the query: PostgreSQL rejects some text outright (a NUL byte raises
-# DataError), which would fail the handshake with a 500 instead of closing with 4401.
-_TOKEN_KEY = re.compile(r"[0-9a-f]{40}")
 
 
 def _query_parameters(query_string: bytes) -> dict[str, list[str]]:
@@ -23,9 +17,7 @@ def _query_parameters(query_string: bytes) -> dict[str, list[str]]:
 
 def _token_from_query(query: dict[str, list[str]]) -> str | None:
     values = query.get("token")
-    if not values or not _TOKEN_KEY.fullmatch(values[0]):
-        return None
-    return values[0]
+    return values[0] if values else None
 
 
 @database_sync_to_async
@@ -37,17 +29,18 @@ def _active_user_for_ticket(key: str):
 
 @database_sync_to_async
 def _active_user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    # Accounts' one resolver of API keys: it refuses a malformed key before any query
+    # (PostgreSQL rejects some text, such as a NUL byte, which would fail the handshake with a
+    # 500 instead of closing with 4401), and revoked, expired and inactive ones.
+    from psico_accounts.services import token_authenticate
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    token = token_authenticate(key=key)
+    return token.user if token is not None else None
 
 
 class TokenAuthMiddleware(BaseMiddleware):
     """Sets ``scope["user"]`` from a socket ticket given as ``?ticket=<key>`` or, deprecated,
-    DRF's authtoken ``Token`` given as ``?token=<key>``.
+    an API token (psico_accounts' device token) given as ``?token=<key>``.
 
     A user already authenticated by an outer middleware (the session) is kept; a ticket is
     tried before a token; an unknown, used, expired or inactive one leaves an

@@ -114,8 +114,8 @@ def audit_event(
     """Announce an auditable action.
 
     ``actor`` defaults to the signed-in user of ``request`` (itself defaulting to the request
-    being served); ``subject`` is the user whose data was touched, when there is one (what a
-    patient's access log lists). Never pass content.
+    being served); ``subject`` is the user (or their id) whose data was touched, when there is
+    one (what a patient's access log lists). Never pass content.
     """
     request = request if request is not None else current_request()
     if client is None:

@@ -98,13 +98,14 @@ def _ip_or_none(value: str | None) -> str | None:
 
 
 def audit_event_record(*, event: AuditEventData) -> AuditEvent:
-    """Store one announced audit event (psico_core.audit)."""
+    """Store one announced audit event (psico_core.audit); its actor and subject may be users
+    or their ids."""
     return AuditEvent.objects.create(
         action=event.action,
-        actor=event.actor,
+        actor_id=getattr(event.actor, "pk", event.actor),
         object_type=event.object_type[:40],
         object_id=event.object_id[:64],
-        subject=event.subject,
+        subject_id=getattr(event.subject, "pk", event.subject),
         ip=_ip_or_none(event.client.ip),
         user_agent=event.client.user_agent[:300],
     )

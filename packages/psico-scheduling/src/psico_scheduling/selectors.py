@@ -160,7 +160,11 @@ def _active_appointment_spans(
     viewer_pk = getattr(viewer, "pk", None)
     if viewer_pk is not None:
         holds = holds.exclude(entry__patient_id=viewer_pk)
-    return spans.union(holds.order_by().values_list("psychologist_id", "start", "end"), all=True)
+    # No ordering at all: Django 6.1 would otherwise order the union by the model's Meta ordering,
+    # whose columns are not in the result set.
+    return spans.union(
+        holds.order_by().values_list("psychologist_id", "start", "end"), all=True
+    ).order_by()
 
 
 def available_slots_between(

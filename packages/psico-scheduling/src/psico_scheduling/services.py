@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from psico_accounts.selectors import user_may_book
 
 from . import selectors
 from .conf import scheduling_settings
@@ -71,6 +72,10 @@ NOT_ACCEPTING_NEW_PATIENTS = _(
 NOT_PUBLIC = _("This professional is booked through the clinic; please contact the front desk.")
 HELD_FOR_WAITLIST = _(
     "This time is being held for a patient on the waiting list; please choose another time."
+)
+EMAIL_NOT_VERIFIED = _(
+    "Confirm your email address before booking: open the link in the email we sent you "
+    "(you can ask for a new one)."
 )
 
 # Lifecycle refusals.
@@ -402,6 +407,10 @@ def _require_may_book_for(*, patient, by):
         if by.pk != patient.pk:
             raise ValidationError({"patient": NOT_A_PATIENT})
         raise PermissionDenied(ONLY_PATIENTS_BOOK)
+    # PSICO_ACCOUNTS["REQUIRE_VERIFIED_EMAIL_TO_BOOK"]: a patient booking alone must have
+    # confirmed their address; the front desk, which spoke to them, may book anyway.
+    if by.pk == patient.pk and not user_may_book(user=patient):
+        raise ValidationError(EMAIL_NOT_VERIFIED, code="email_not_verified")
     return by
 
 
@@ -424,7 +433,9 @@ def appointment_book(
     a patient is refused (403), and so is booking for someone who is not a patient (a 400 on
     ``patient`` when the front desk named them).
 
-    Checks, each with its own message: who may book this professional
+    Checks, each with its own message: a confirmed email address when
+    ``PSICO_ACCOUNTS["REQUIRE_VERIFIED_EMAIL_TO_BOOK"]`` is on (a patient booking alone only),
+    who may book this professional
     (``accepting_new_patients``, ``is_public``), a professional, an existing local time, not
     past, the minimum notice, the horizon, inside an active weekly rule, not blocked, on the
     slot grid, and no overlap with the professional's (plus buffers) or the patient's active

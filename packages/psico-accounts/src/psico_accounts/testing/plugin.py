@@ -10,6 +10,19 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.hookimpl
+def pytest_psico_api_token(user):
+    """``api_client_for(user)`` signs in with a new device token of the user (when the project
+    installs psico_accounts: the plugin is loaded by any suite of this environment)."""
+    from django.apps import apps
+
+    if not apps.is_installed("psico_accounts"):
+        return None
+    from .tokens import token_key_for
+
+    return token_key_for(user)
+
+
 @pytest.fixture
 def patient(db):
     from .factories import PatientFactory

@@ -21,8 +21,16 @@ __all__ = [*_core.__all__, "AUTH_USER_MODEL"]
 INSTALLED_APPS = [
     # Before django.contrib.admin, whose registration/password_reset_email.html would win.
     "psico_accounts",
-    *_core.INSTALLED_APPS,
+    # API tokens are psico_accounts' own (per device, hashed): no DRF authtoken table.
+    *(app for app in _core.INSTALLED_APPS if app != "rest_framework.authtoken"),
     # Its tables, for the tests that run tasks through the database and a worker.
     "django_tasks_db",
 ]
 AUTH_USER_MODEL = "psico_accounts.User"
+REST_FRAMEWORK = {
+    **_core.REST_FRAMEWORK,
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "psico_accounts.authentication.DeviceTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}

@@ -30,7 +30,7 @@ def chat_communicator(db):
     from channels.db import database_sync_to_async
     from channels.testing import WebsocketCommunicator
     from django.conf import settings
-    from rest_framework.authtoken.models import Token
+    from psico_accounts.testing.tokens import token_key_for
 
     from ..routing import chat_websocket_application
 
@@ -38,7 +38,7 @@ def chat_communicator(db):
 
     @database_sync_to_async
     def token_key(user) -> str:
-        return Token.objects.get_or_create(user=user)[0].key
+        return token_key_for(user)
 
     async def make(
         appointment_id: int,

@@ -12,18 +12,32 @@ import os
 import pytest
 
 
+def pytest_addhooks(pluginmanager):
+    from . import hooks
+
+    pluginmanager.add_hookspecs(hooks)
+
+
+def _token_key(config, user) -> str:
+    key = config.hook.pytest_psico_api_token(user=user)
+    if key is None:
+        from rest_framework.authtoken.models import Token
+
+        key = Token.objects.get_or_create(user=user)[0].key
+    return key
+
+
 @pytest.fixture
-def api_client_for(db):
-    """A factory of DRF test clients: ``api_client_for(user)`` authenticates with a token,
-    ``api_client_for(None)`` is anonymous; ``language="en"`` sets Accept-Language."""
-    from rest_framework.authtoken.models import Token
+def api_client_for(db, pytestconfig):
+    """A factory of DRF test clients: ``api_client_for(user)`` authenticates with a new token
+    (the ``pytest_psico_api_token`` hook's, else DRF's authtoken), ``api_client_for(None)`` is
+    anonymous; ``language="en"`` sets Accept-Language."""
     from rest_framework.test import APIClient
 
     def make(user=None, *, language: str | None = None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {_token_key(pytestconfig, user)}")
         if language:
             client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
         return client
