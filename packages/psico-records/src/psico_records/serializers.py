@@ -38,6 +38,21 @@ class NoteSerializer(NoteMetadataSerializer):
         read_only_fields = fields
 
 
+# The documented answer of the list and of one note: the view answers its author with
+# NoteSerializer and a clinic administrator with NoteMetadataSerializer.
+class NoteAsReadSerializer(NoteMetadataSerializer):
+    """A note as its reader gets it: its author with ``content``, a clinic administrator
+    without it."""
+
+    content = serializers.CharField(
+        required=False, help_text=_("The note's text: present for its author only.")
+    )
+
+    class Meta(NoteMetadataSerializer.Meta):
+        fields = [*NoteMetadataSerializer.Meta.fields, "content"]
+        read_only_fields = NoteMetadataSerializer.Meta.fields
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class OwnAppointmentField(DatabaseIdRelatedField):
     """One of the signed-in professional's appointments; someone else's does not exist."""

@@ -17,6 +17,7 @@ from .filters import AuditEventFilter, NoteFilter
 from .serializers import (
     AccessLogEntrySerializer,
     AuditEventSerializer,
+    NoteAsReadSerializer,
     NoteCreateSerializer,
     NoteMetadataSerializer,
     NoteRevisionSerializer,
@@ -51,7 +52,7 @@ def _reads_content(request) -> bool:
             "administrator gets every note's id, appointment, author and dates, never its "
             "content. Patients are refused."
         ),
-        responses={200: NoteSerializer(many=True)},
+        responses={200: NoteAsReadSerializer(many=True)},
     ),
     retrieve=extend_schema(
         summary="One clinical note",
@@ -59,7 +60,7 @@ def _reads_content(request) -> bool:
             "Its author gets the content; a clinic administrator gets the same fields as in "
             "the list, without content. Anyone else's note is not found (404)."
         ),
-        responses={200: NoteSerializer},
+        responses={200: NoteAsReadSerializer},
     ),
     create=extend_schema(
         summary="Write a note on one of your appointments (professionals)",
