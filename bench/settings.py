@@ -22,7 +22,16 @@ ALLOWED_HOSTS = ["*"]
 
 HAS_DJANGO_APPOINTMENT = importlib.util.find_spec("appointment") is not None
 
-INSTALLED_APPS = [*INSTALLED_APPS, "channels", "psico_scheduling", "psico_chat"]
+# Every app of the site, so that the benchmark's database holds every table the site's servers
+# may write (e.g. the audit log of a failed login).
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "channels",
+    "psico_scheduling",
+    "psico_chat",
+    "psico_notifications",
+    "psico_records",
+]
 if HAS_DJANGO_APPOINTMENT:
     INSTALLED_APPS += ["phonenumber_field", "appointment"]
     # Its wheel ships no migrations, and an app without migrations cannot point at a migrated
