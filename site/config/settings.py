@@ -160,7 +160,7 @@ if env.str("CACHE_URL", default=""):
 elif REDIS_URL and not DEBUG:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "psico_core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "psico-cache",
         }
@@ -168,6 +168,10 @@ elif REDIS_URL and not DEBUG:
 else:
     CACHES = {"default": env.cache_url_config("locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's backend opens a new Redis connection for nearly every use under ASGI; this one
+    # keeps one set per process (see psico_core.cache).
+    CACHES["default"]["BACKEND"] = "psico_core.cache.RedisCache"
+if CACHES["default"]["BACKEND"] == "psico_core.cache.RedisCache":
     # A Redis that is down or unreachable must fail in a second, not hold a request for the
     # kernel's connect timeout: the throttles then count in process memory meanwhile
     # (psico_core.resilient_cache) and /healthz reports the cache unavailable.
