@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from psico_core.precompiled import PrecompiledQuery
 from psico_scheduling.models import Appointment
 
 from .conf import chat_settings
@@ -90,15 +91,19 @@ def chat_messages_between(
     return list(messages.select_related("sender").order_by("pk")[:limit])
 
 
+# Read for every message stored (its predecessor), so compiled to SQL once per process.
+_NEWEST_MESSAGE = PrecompiledQuery(
+    lambda appointment_id: (
+        ChatMessage.objects.filter(appointment_id=appointment_id).order_by("-pk").only("pk")[:1]
+    ),
+    1,
+)
+
+
 def chat_latest_message_id(*, appointment_id: int) -> int:
     """The id of the appointment's newest message, or 0 when it has none."""
-    latest = (
-        ChatMessage.objects.filter(appointment_id=appointment_id)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return latest or 0
+    newest = _NEWEST_MESSAGE(appointment_id)
+    return newest[0].pk if newest else 0
 
 
 def chat_conversations(*, user) -> QuerySet[Appointment]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
+from psico_accounts.serializers import FieldsBuiltOnceModelSerializer
 from psico_core.payloads import DatabaseIdField, InputSerializer
 from psico_core.query import QueryParametersSerializer
 from psico_scheduling.serializers import AppointmentSerializer
@@ -21,8 +22,11 @@ class ChatUserSerializer(serializers.Serializer):
         return chat_display_name(user)
 
 
-class ChatMessageSerializer(serializers.ModelSerializer):
+class ChatMessageSerializer(FieldsBuiltOnceModelSerializer):
     """A stored message; the socket sends the same fields in its ``chat.message`` frames."""
+
+    # Fields built once (FieldsBuiltOnceModelSerializer): every stored message is serialised
+    # for its event, in the chat's hot path.
 
     appointment = serializers.IntegerField(source="appointment_id", read_only=True)
     sender = ChatUserSerializer(read_only=True)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from psico_core.parsers import has_lone_surrogate
+from psico_core.precompiled import PrecompiledQuery
 from psico_scheduling.models import Appointment
 from psico_scheduling.selectors import appointment_is_participant
 
@@ -151,6 +152,20 @@ def _repeat_of(appointment: Appointment, message: ChatMessage) -> StoredMessage:
     return StoredMessage(message, _message_event(message, previous_id=previous_id or 0), False)
 
 
+# Every message stored takes this lock (see message_store), so its SQL is compiled once.
+# Only what the rules below read: whether the chat is open (status, end).
+_LOCKED_APPOINTMENT = PrecompiledQuery(
+    lambda pk: Appointment.objects.select_for_update().filter(pk=pk).only("status", "end"), 1
+)
+
+
+def _lock_appointment(pk: int) -> Appointment:
+    """The appointment's row, locked until the transaction ends; raises DoesNotExist if gone."""
+    for appointment in _LOCKED_APPOINTMENT(pk):
+        return appointment
+    raise Appointment.DoesNotExist(f"Appointment {pk} does not exist.")
+
+
 def message_store(
     *, appointment: Appointment, sender, content: str, client_id: str | None = None
 ) -> StoredMessage:
@@ -211,7 +226,7 @@ def message_store_many(
             outcomes[index] = exc
     if cleaned:
         with transaction.atomic():
-            current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            current = _lock_appointment(appointment.pk)
             _store_cleaned(current, sender, cleaned, outcomes)
     return outcomes  # type: ignore[return-value]  # every slot is filled by now
 
