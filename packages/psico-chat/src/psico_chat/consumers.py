@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from psico_core.audit import AuditAction, audit_event, client_from_scope
 from psico_scheduling.selectors import appointment_is_participant
 
-from .broadcasting import chat_broadcast_async, chat_group_name
+from .broadcasting import chat_broadcast_async, chat_broadcast_messages_async, chat_group_name
 from .conf import chat_settings
 from .selectors import (
     chat_appointment_get,
@@ -70,8 +70,9 @@ class ChatConsumer(LayerSocketConsumer):
 
     Messages reach a socket in id order, each exactly once. The socket keeps the range of ids
     it has delivered, ``(delivered_low, delivered_high]``. A ``chat.message`` event from the
-    channel layer carries the stored message and ``previous_id``, the id of the chat's message
-    stored just before it (see :func:`~psico_chat.services.message_store`):
+    channel layer (or each of a ``chat.messages`` event's, a batch stored at once) carries the
+    stored message and ``previous_id``, the id of the chat's message stored just before it
+    (see :func:`~psico_chat.services.message_store`):
 
     - ``id <= delivered_high``: already delivered (the sender's own copy, or a message read
       from the database on an earlier gap), skipped;
@@ -245,11 +246,12 @@ class ChatConsumer(LayerSocketConsumer):
                     await self._quietly(self._deliver_event(outcome.event))
                     created.append(outcome.event)
         # Here, in async code, once the write has committed: the database thread, which
-        # every socket of the process shares, never waits for Redis. The unread badges are
-        # pushed in the background, once per burst (see psico_chat.live).
-        for event in created:
-            await chat_broadcast_async(
-                appointment_id=self.appointment.pk, event=event, push_later=True
+        # every socket of the process shares, never waits for Redis. The batch goes as one
+        # event, and the unread badges are pushed in the background, once per burst (see
+        # psico_chat.live).
+        if created:
+            await chat_broadcast_messages_async(
+                appointment_id=self.appointment.pk, events=created, push_later=True
             )
 
     async def _quietly(self, sending: Awaitable[Any]) -> None:
@@ -324,6 +326,12 @@ class ChatConsumer(LayerSocketConsumer):
     async def chat_message(self, event: dict[str, Any]) -> None:
         async with self._delivering:
             await self._deliver_event(event)
+
+    async def chat_messages(self, event: dict[str, Any]) -> None:
+        # Several chat.message events of one batch, in order (chat_broadcast_messages_async).
+        async with self._delivering:
+            for message_event in event["events"]:
+                await self._deliver_event(message_event)
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["channel"] != self.channel_name:
