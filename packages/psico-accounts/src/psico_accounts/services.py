@@ -698,34 +698,53 @@ def password_reset_email_send(
     )
     if user is None:
         return False
+    _send_link_email(
+        user=user,
+        token=default_token_generator.make_token(user),
+        url_format=accounts_settings.PASSWORD_RESET_URL,
+        url_name="reset_url",
+        subject=_("Reset your %(site_name)s password"),
+        template="registration/password_reset_email",
+        from_email=from_email,
+        language=language,
+    )
+    return True
+
+
+def _send_link_email(
+    *,
+    user: User,
+    token: str,
+    url_format: str,
+    url_name: str,
+    subject,
+    template: str,
+    language: str | None,
+    from_email: str | None = None,
+) -> None:
+    """Email ``user`` a link made of their uid and ``token`` (a password reset, an address
+    to verify): ``template`` + ``.txt`` and ``.html``, rendered in ``language``, with the link
+    as ``url_name`` (``url_format`` filled in; None when the setting is empty) beside
+    ``uid``, ``token``, ``user``, ``email`` and ``site_name``. A failing mail server raises."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    reset_url = None
-    if accounts_settings.PASSWORD_RESET_URL:
-        reset_url = accounts_settings.PASSWORD_RESET_URL.format(uid=uid, token=token)
+    site_name = accounts_settings.SITE_NAME
     context = {
         "user": user,
         "email": user.email,
         "uid": uid,
         "token": token,
-        "reset_url": reset_url,
-        "site_name": accounts_settings.SITE_NAME,
+        url_name: url_format.format(uid=uid, token=token) if url_format else None,
+        "site_name": site_name,
     }
     with translation.override(language):
-        subject = _("Reset your %(site_name)s password") % {
-            "site_name": accounts_settings.SITE_NAME
-        }
         message = EmailMultiAlternatives(
-            subject=str(subject),
-            body=render_to_string("registration/password_reset_email.txt", context),
+            subject=str(subject % {"site_name": site_name}),
+            body=render_to_string(f"{template}.txt", context),
             from_email=from_email or accounts_settings.PASSWORD_RESET_FROM_EMAIL,
             to=[user.email],
         )
-        message.attach_alternative(
-            render_to_string("registration/password_reset_email.html", context), "text/html"
-        )
+        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()
-    return True
 
 
 def _user_from_uid(uid: str) -> User | None:
@@ -790,33 +809,15 @@ def email_verification_send(*, user_id: int, language: str | None = None) -> boo
     user = User.objects.filter(pk=user_id, is_active=True, email_verified=False).first()
     if user is None:
         return False
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = email_verification_token_generator.make_token(user)
-    verify_url = None
-    if accounts_settings.EMAIL_VERIFICATION_URL:
-        verify_url = accounts_settings.EMAIL_VERIFICATION_URL.format(uid=uid, token=token)
-    context = {
-        "user": user,
-        "email": user.email,
-        "uid": uid,
-        "token": token,
-        "verify_url": verify_url,
-        "site_name": accounts_settings.SITE_NAME,
-    }
-    with translation.override(language):
-        subject = _("Confirm your email address for %(site_name)s") % {
-            "site_name": accounts_settings.SITE_NAME
-        }
-        message = EmailMultiAlternatives(
-            subject=str(subject),
-            body=render_to_string("registration/email_verification_email.txt", context),
-            from_email=accounts_settings.PASSWORD_RESET_FROM_EMAIL,
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("registration/email_verification_email.html", context), "text/html"
-        )
-    message.send()
+    _send_link_email(
+        user=user,
+        token=email_verification_token_generator.make_token(user),
+        url_format=accounts_settings.EMAIL_VERIFICATION_URL,
+        url_name="verify_url",
+        subject=_("Confirm your email address for %(site_name)s"),
+        template="registration/email_verification_email",
+        language=language,
+    )
     return True
 
 
