@@ -14,7 +14,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
-from psico_chat.broadcasting import chat_group_name
+from psico_chat.broadcasting import chat_broadcast_messages_async, chat_group_name
 from psico_chat.models import ChatMessage
 from psico_chat.services import StoredMessage, message_store_many
 from psico_chat.testing.factories import ChatMessageFactory
@@ -227,36 +227,51 @@ async def test_the_21st_message_of_a_burst_is_refused(open_socket, appointment, 
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_batch_is_broadcast_as_one_event_and_delivered_one_by_one(
-    open_socket, appointment, settings
-):
-    settings.PSICO_CHAT = {"RATE_LIMIT_MESSAGES": 100, "RATE_LIMIT_SECONDS": 3600}
+async def test_a_batch_is_broadcast_as_one_event_and_delivered_one_by_one(open_socket, appointment):
     layer = get_channel_layer()
     listener = await layer.new_channel()
     await layer.group_add(chat_group_name(appointment.pk), listener)
-    patient = await open_socket(appointment.pk, user=appointment.patient)
     professional = await open_socket(appointment.pk, user=appointment.psychologist)
-    # The first frame is stored alone; those that arrive meanwhile form the next batch.
-    for n in range(12):
-        await patient.send_json_to({"message": f"Mensaje {n}"})
-    answers = [await next_frame(patient) for _ in range(12)]
-    ids = [answer["id"] for answer in answers]
+    # Three messages stored together, as a socket stores the frames that queued up.
+    outcomes = await database_sync_to_async(message_store_many)(
+        appointment=appointment,
+        sender=appointment.patient,
+        messages=[("Uno", None), ("Dos", None), ("Tres", None)],
+    )
+    events = [outcome.event for outcome in outcomes]
 
-    events = []
-    while sum(len(event.get("events", [event])) for event in events) < len(ids):
-        events.append(await asyncio.wait_for(layer.receive(listener), timeout=5))
+    assert await chat_broadcast_messages_async(appointment_id=appointment.pk, events=events)
 
-    # Fewer events than messages: the batches went as chat.messages, each in order.
-    assert len(events) < len(ids)
-    assert {event["type"] for event in events} <= {"chat.message", "chat.messages"}
-    assert "chat.messages" in {event["type"] for event in events}
-    announced = [item for event in events for item in event.get("events", [event])]
-    assert [item["id"] for item in announced] == ids
-    assert [item["previous_id"] for item in announced[1:]] == ids[:-1]
-    # The other socket gets each message as its own frame, once, in order.
-    received = [await next_frame(professional) for _ in ids]
-    assert [(frame["type"], frame["id"]) for frame in received] == [
-        ("chat.message", id_) for id_ in ids
+    # One event on the layer for the three, in order.
+    announced = await asyncio.wait_for(layer.receive(listener), timeout=5)
+    assert announced["type"] == "chat.messages"
+    assert [item["id"] for item in announced["events"]] == [event["id"] for event in events]
+    # The socket sends each message as its own frame, once, in order.
+    received = [await next_frame(professional) for _ in events]
+    assert [(frame["type"], frame["message"]) for frame in received] == [
+        ("chat.message", "Uno"),
+        ("chat.message", "Dos"),
+        ("chat.message", "Tres"),
     ]
+    assert [frame["id"] for frame in received] == [event["id"] for event in events]
     assert await professional.receive_nothing(timeout=0.3)
+    await layer.group_discard(chat_group_name(appointment.pk), listener)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_single_message_is_broadcast_as_its_own_event(open_socket, appointment):
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(chat_group_name(appointment.pk), listener)
+    (outcome,) = await database_sync_to_async(message_store_many)(
+        appointment=appointment, sender=appointment.patient, messages=[("Sola", None)]
+    )
+
+    assert await chat_broadcast_messages_async(
+        appointment_id=appointment.pk, events=[outcome.event]
+    )
+
+    announced = await asyncio.wait_for(layer.receive(listener), timeout=5)
+    assert announced["type"] == "chat.message"
+    assert announced["id"] == outcome.message.pk
     await layer.group_discard(chat_group_name(appointment.pk), listener)
